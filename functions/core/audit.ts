@@ -1,0 +1,146 @@
+// Auditing one lockfile against the advisory database: which locked crates.io packages
+// an advisory affects, how severe, how to fix, how they are pulled in, and what is ignored.
+import { isAffected } from './advisory-ranges.ts';
+import { INFORMATIONAL_KINDS, type Advisory, type AdvisoryDb } from './advisory.ts';
+import { DependencyPaths } from './dependency-paths.ts';
+import { findDuplicates } from './duplicates.ts';
+import { findFix } from './fix.ts';
+import { CRATES_IO_REGISTRY, CRATES_IO_SPARSE, type LockedPackage, type Lockfile } from './lockfile.ts';
+import { failsPolicy, type DenyKind, type FindingKind } from './policy.ts';
+import { countFindings, type AdvisoryInfo, type Finding, type IgnoredFinding, type IgnoreProblem, type LockfileResult } from './result.ts';
+import { SEVERITIES, severityOfScore, type Severity } from './severity.ts';
+
+/** An advisory to leave out of the verdict, with why, until an optional date (`YYYY-MM-DD`). */
+export interface Ignore {
+  id: string;
+  reason: string;
+  until?: string;
+}
+
+export interface AuditOptions {
+  ignores?: readonly Ignore[];
+  deny?: readonly DenyKind[];
+  /** Today as `YYYY-MM-DD`, for ignore expiry: the core has no clock. */
+  today: string;
+}
+
+/** The finding kind of an advisory, or undefined for informational kinds RustSec may add later. */
+export function kindOf(advisory: Advisory): FindingKind | undefined {
+  if (advisory.informational === undefined) return 'vulnerability';
+  return (INFORMATIONAL_KINDS as readonly string[]).includes(advisory.informational) ? (advisory.informational as FindingKind) : undefined;
+}
+
+export function severityOf(advisory: Advisory, kind: FindingKind): Severity {
+  if (kind !== 'vulnerability') return 'informational';
+  return advisory.cvss ? severityOfScore(advisory.cvss.score) : 'unscored';
+}
+
+function advisoryInfo(a: Advisory): AdvisoryInfo {
+  return {
+    id: a.id,
+    title: a.title,
+    date: a.date,
+    url: a.url ?? null,
+    aliases: a.aliases,
+    related: a.related,
+    references: a.references,
+    categories: a.categories,
+    keywords: a.keywords,
+    informational: a.informational ?? null,
+    cvss: a.cvss ?? null,
+    patched: a.patched,
+    unaffected: a.unaffected,
+    affected: a.affected ?? null,
+    license: a.license ?? null,
+    description: a.description,
+  };
+}
+
+function appliesToSource(advisory: Advisory, pkg: LockedPackage): boolean {
+  if (pkg.source?.kind !== 'crates-io') return false;
+  return advisory.source === undefined || advisory.source === CRATES_IO_REGISTRY || advisory.source === CRATES_IO_SPARSE;
+}
+
+/** The advisories that affect one package (crates.io only, withdrawn ones never). */
+export function matchAdvisories(pkg: LockedPackage, db: AdvisoryDb): Advisory[] {
+  const candidates = db.byPackage.get(pkg.name);
+  if (!candidates) return [];
+  return candidates.filter((a) => a.withdrawn === undefined && appliesToSource(a, pkg) && isAffected(pkg.semver, a.ranges));
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+    a.package.name.localeCompare(b.package.name) ||
+    (a.advisory?.id ?? '').localeCompare(b.advisory?.id ?? '')
+  );
+}
+
+function findIgnore(advisory: Advisory, active: readonly Ignore[]): Ignore | undefined {
+  return active.find((i) => i.id === advisory.id || advisory.aliases.includes(i.id));
+}
+
+/**
+ * Audits a parsed lockfile. Findings are sorted most severe first; an ignore applies
+ * to an advisory id or any of its aliases until its date has passed.
+ */
+export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: AuditOptions): LockfileResult {
+  const ignores = options.ignores ?? [];
+  const expired = ignores.filter((i) => i.until !== undefined && i.until < options.today);
+  const active = ignores.filter((i) => !expired.includes(i));
+  const used = new Set<Ignore>();
+  const findings: Finding[] = [];
+  const ignored: IgnoredFinding[] = [];
+  let paths: DependencyPaths | undefined;
+
+  for (const pkg of lockfile.packages) {
+    for (const advisory of matchAdvisories(pkg, db)) {
+      const kind = kindOf(advisory);
+      if (kind === undefined) continue;
+      paths ??= new DependencyPaths(lockfile);
+      const finding: Finding = {
+        kind,
+        severity: severityOf(advisory, kind),
+        package: { name: pkg.name, version: pkg.version, source: pkg.source?.raw ?? null },
+        advisory: advisoryInfo(advisory),
+        fix: findFix(pkg.name, pkg.semver, advisory.ranges),
+        paths: paths.pathsTo(pkg.index),
+      };
+      const ignore = findIgnore(advisory, active);
+      if (ignore) {
+        used.add(ignore);
+        ignored.push({ ...finding, ignoredBy: { id: ignore.id, reason: ignore.reason, until: ignore.until ?? null } });
+      } else {
+        findings.push(finding);
+      }
+    }
+  }
+  findings.sort(compareFindings);
+  ignored.sort(compareFindings);
+  const ignoreProblems: IgnoreProblem[] = [
+    ...expired.map((i) => ({ problem: 'expired' as const, id: i.id, reason: i.reason, until: i.until ?? null })),
+    ...active.filter((i) => !used.has(i)).map((i) => ({ problem: 'unused' as const, id: i.id, reason: i.reason, until: i.until ?? null })),
+  ];
+  const duplicates = findDuplicates(lockfile);
+  const deny = options.deny ?? [];
+  const status =
+    lockfile.packages.length === 0
+      ? 'scanned-nothing'
+      : findings.some((f) => failsPolicy(f.kind, deny))
+        ? 'failing'
+        : findings.length > 0 || ignoreProblems.length > 0
+          ? 'warnings'
+          : 'clean';
+  return {
+    path: lockfile.path,
+    format: lockfile.format,
+    packageCount: lockfile.packages.length,
+    status,
+    findings,
+    ignored,
+    ignoreProblems,
+    duplicates,
+    errors: [],
+    counts: countFindings(findings, ignored.length, duplicates.length),
+  };
+}

@@ -1,0 +1,58 @@
+// Typed errors for input that cratewatch cannot use. Each names where the problem is
+// (file, line, field) so a person can go and fix it.
+
+/** Where a problem sits in an input file; every part is optional but the file. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+  field?: string;
+}
+
+export function formatLocation(at: SourceLocation): string {
+  let text = at.file;
+  if (at.line !== undefined) text += `:${at.line}`;
+  if (at.line !== undefined && at.column !== undefined) text += `:${at.column}`;
+  if (at.field !== undefined) text += ` (field \`${at.field}\`)`;
+  return text;
+}
+
+/** A Cargo.lock that cannot be read as a lockfile. */
+export class LockfileParseError extends Error {
+  override name = 'LockfileParseError';
+  readonly location: SourceLocation;
+  constructor(message: string, location: SourceLocation, options?: { cause?: unknown }) {
+    super(`${formatLocation(location)}: ${message}`, options);
+    this.location = location;
+  }
+}
+
+/** One advisory file that does not follow the RustSec format. */
+export class AdvisoryParseError extends Error {
+  override name = 'AdvisoryParseError';
+  readonly location: SourceLocation;
+  constructor(message: string, location: SourceLocation, options?: { cause?: unknown }) {
+    super(`${formatLocation(location)}: ${message}`, options);
+    this.location = location;
+  }
+}
+
+/** A version requirement (`>= 1.2, < 2`) that Cargo would not accept. */
+export class VersionReqError extends Error {
+  override name = 'VersionReqError';
+  readonly requirement: string;
+  constructor(requirement: string, reason: string) {
+    super(`invalid version requirement "${requirement}": ${reason}`);
+    this.requirement = requirement;
+  }
+}
+
+/** An advisory database that cannot be loaded at all (missing, corrupt, empty). */
+export class AdvisoryDbError extends Error {
+  override name = 'AdvisoryDbError';
+}
+
+/** The message of any thrown value, for logs and diagnostics. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
