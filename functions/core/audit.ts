@@ -105,6 +105,7 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
         advisory: advisoryInfo(advisory),
         fix: findFix(pkg.name, pkg.semver, advisory.ranges),
         paths: paths.pathsTo(pkg.index),
+        line: pkg.line,
       };
       const ignore = findIgnore(advisory, active);
       if (ignore) {

@@ -45,6 +45,8 @@ export interface Finding {
   fix: Fix;
   /** Shortest dependency paths from workspace members, root first. */
   paths: PathStep[][];
+  /** 1-based line of the package's `[[package]]` entry in the lockfile. */
+  line: number;
 }
 
 export interface AppliedIgnore {

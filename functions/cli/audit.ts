@@ -1,0 +1,115 @@
+// `cratewatch audit [LOCKFILE]`: audits one Cargo.lock against a RustSec database.
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
+import { auditRepository } from '../app/audit-lockfile.ts';
+import type { Ignore } from '../core/audit.ts';
+import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
+import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
+import type { ScanResult } from '../core/result.ts';
+import { renderMarkdown } from './render-markdown.ts';
+import { renderSarif } from './render-sarif.ts';
+import { renderTable } from './render-table.ts';
+import { EXIT, UsageError } from './usage-error.ts';
+
+export const AUDIT_HELP = `Usage: cratewatch audit [LOCKFILE] [options]
+
+Audits a Cargo.lock (default ./Cargo.lock) against the RustSec advisory database.
+
+Options:
+  --db PATH           advisory database: a directory or a .tar.gz archive
+                      (default: $CRATEWATCH_DB)
+  --format FORMAT     table (default), json, markdown or sarif
+  --deny KIND         also fail on warnings of KIND: ${DENY_KINDS.join(', ')}
+                      (repeatable; "warnings" denies them all)
+  --ignore ID         ignore an advisory id or alias (repeatable)
+  --offline           never use the network
+  -h, --help          show this help
+
+Exit codes: 0 nothing fails the policy, 1 findings fail it, 2 usage or input error.
+`;
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+}
+
+const FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+function render(result: ScanResult, format: Format, color: boolean): string {
+  switch (format) {
+    case 'json': return `${JSON.stringify(result, null, 2)}\n`;
+    case 'sarif': return `${JSON.stringify(renderSarif(result), null, 2)}\n`;
+    case 'markdown': return renderMarkdown(result);
+    case 'table': return renderTable(result, { color });
+  }
+}
+
+/** Runs `cratewatch audit` with the arguments after the command name; resolves to the exit code. */
+export async function runAudit(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      deny: { type: 'string', multiple: true, default: [] },
+      ignore: { type: 'string', multiple: true, default: [] },
+      offline: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(AUDIT_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1) throw new UsageError(`audit takes one lockfile, got ${positionals.length}: ${positionals.join(' ')}`);
+  const format = values.format as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  const deny: DenyKind[] = [];
+  for (const kind of values.deny) {
+    if (!isDenyKind(kind)) throw new UsageError(`--deny must be one of ${DENY_KINDS.join(', ')}, not "${kind}"`);
+    deny.push(kind);
+  }
+  const dbPath = values.db ?? io.env.CRATEWATCH_DB;
+  if (!dbPath) throw new UsageError('no advisory database: pass --db PATH (a directory or .tar.gz) or set CRATEWATCH_DB');
+  const lockfilePath = positionals[0] ?? 'Cargo.lock';
+
+  let text: string;
+  try {
+    text = await readFile(lockfilePath, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${lockfilePath}: ${errorMessage(error)}`);
+  }
+  const source = new LocalAdvisoryDbSource(dbPath);
+  let db;
+  try {
+    db = await source.load();
+  } catch (error) {
+    if (error instanceof AdvisoryDbError) throw new UsageError(error.message);
+    throw error;
+  }
+  for (const d of db.diagnostics) io.stderr.write(`warning: skipped advisory ${d.message}\n`);
+
+  const ignores: Ignore[] = values.ignore.map((id) => ({ id, reason: 'ignored with --ignore on the command line' }));
+  const result = auditRepository({
+    repository: { name: basename(dirname(resolve(lockfilePath))), source: 'local', ref: null, commit: null },
+    lockfiles: [{ path: lockfilePath, text }],
+    db,
+    dbLocation: source.location,
+    ignores,
+    deny,
+    now: io.now(),
+  });
+  const color = format === 'table' && io.stdout.isTTY === true && !io.env.NO_COLOR;
+  io.stdout.write(render(result, format, color));
+  for (const lockfile of result.lockfiles) {
+    for (const error of lockfile.errors) io.stderr.write(`error: ${error.message}\n`);
+  }
+  if (result.status === 'error') return EXIT.usage;
+  return result.status === 'failing' ? EXIT.findings : EXIT.ok;
+}

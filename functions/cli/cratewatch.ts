@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// The `cratewatch` command: picks the subcommand and turns errors into exit codes.
+import { TOOL_VERSION } from '../app/version.ts';
+import { AUDIT_HELP, runAudit, type CommandIo } from './audit.ts';
+import { EXIT, UsageError } from './usage-error.ts';
+
+const HELP = `Usage: cratewatch <command> [options]
+
+Commands:
+  audit [LOCKFILE]   audit a Cargo.lock against the RustSec advisory database
+
+Run "cratewatch <command> --help" for a command's options.
+`;
+
+export async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'audit':
+        return await runAudit(rest, io);
+      case '--version':
+      case '-V':
+        io.stdout.write(`cratewatch ${TOOL_VERSION}\n`);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(command === 'help' && rest[0] === 'audit' ? AUDIT_HELP : HELP);
+        return EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+    }
+  } catch (error) {
+    // parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
+    const code = (error as { code?: string }).code ?? '';
+    if (error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`cratewatch: ${(error as Error).message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    now: () => new Date(),
+  });
+}

@@ -1,0 +1,56 @@
+// A Markdown report of an audit, to paste into a pull request or an issue.
+import type { Finding, ScanResult } from '../core/result.ts';
+import { findingId, formatPath, plural } from './render-text.ts';
+
+/** Escapes text for a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/([<>*_`[\]])/g, '\\$1');
+}
+
+function advisoryLink(f: Finding): string {
+  const id = findingId(f);
+  return f.advisory?.url ? `[${id}](${f.advisory.url})` : `[${id}](https://rustsec.org/advisories/${id}.html)`;
+}
+
+function fixCell(f: Finding): string {
+  return f.fix.command ? `\`${f.fix.command}\`` : cell(f.fix.summary);
+}
+
+export function renderMarkdown(result: ScanResult): string {
+  const out: string[] = ['## cratewatch audit', ''];
+  const c = result.counts;
+  out.push(`**${result.status}**: ${plural(c.findings, 'finding')}, ${plural(c.ignored, 'ignored finding')}, ${plural(c.duplicates, 'duplicate crate')} · advisory db \`${result.advisoryDb.revision}\``, '');
+  for (const lockfile of result.lockfiles) {
+    out.push(`### \`${lockfile.path}\``, '');
+    for (const e of lockfile.errors) out.push(`> **Error:** ${cell(e.message)}`, '');
+    if (lockfile.status === 'scanned-nothing') out.push('Scanned nothing: the lockfile has no packages.', '');
+    if (lockfile.findings.length > 0) {
+      out.push('| Severity | Crate | Advisory | Title | Fix | Pulled in by |', '| --- | --- | --- | --- | --- | --- |');
+      for (const f of lockfile.findings) {
+        const score = f.advisory?.cvss ? ` (${f.advisory.cvss.score.toFixed(1)})` : '';
+        const via = f.paths.map((p) => cell(formatPath(p))).join('<br>');
+        out.push(`| ${f.severity}${score} | ${cell(`${f.package.name} ${f.package.version}`)} | ${advisoryLink(f)} | ${cell(f.advisory?.title ?? 'yanked version')} | ${fixCell(f)} | ${via} |`);
+      }
+      out.push('');
+    } else if (lockfile.errors.length === 0 && lockfile.status !== 'scanned-nothing') {
+      out.push('No advisories affect this lockfile.', '');
+    }
+    if (lockfile.ignored.length > 0) {
+      out.push('<details><summary>Ignored</summary>', '');
+      for (const f of lockfile.ignored) out.push(`- ${advisoryLink(f)} (${cell(f.package.name)} ${f.package.version}): ${cell(f.ignoredBy.reason)}${f.ignoredBy.until ? ` (until ${f.ignoredBy.until})` : ''}`);
+      out.push('', '</details>', '');
+    }
+    for (const p of lockfile.ignoreProblems) {
+      out.push(`- :warning: ignore of \`${p.id}\` ${p.problem === 'expired' ? `expired on ${p.until}` : 'matched nothing'}`);
+    }
+    if (lockfile.ignoreProblems.length > 0) out.push('');
+    if (lockfile.duplicates.length > 0) {
+      out.push('<details><summary>Duplicates</summary>', '', '| Crate | Versions |', '| --- | --- |');
+      for (const d of lockfile.duplicates) {
+        out.push(`| ${cell(d.name)} | ${d.versions.map((v) => `${v.version} (${cell(v.dependents.map((p) => p.name).join(', ') || 'root')})`).join('<br>')} |`);
+      }
+      out.push('', '</details>', '');
+    }
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,83 @@
+// The terminal report of `cratewatch audit`: findings grouped by severity with their fix
+// and how they are pulled in, then ignores, duplicates and a verdict. Colour only on request.
+import type { LockfileResult, ScanResult } from '../core/result.ts';
+import { SEVERITIES, type Severity } from '../core/severity.ts';
+import { findingId, formatPath, plural } from './render-text.ts';
+
+const CODES = { red: 31, yellow: 33, blue: 34, magenta: 35, cyan: 36, grey: 90, bold: 1 } as const;
+type Style = keyof typeof CODES;
+
+const SEVERITY_STYLE: Record<Severity, Style> = {
+  critical: 'magenta',
+  high: 'red',
+  medium: 'yellow',
+  low: 'blue',
+  unscored: 'cyan',
+  informational: 'grey',
+};
+
+function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: string) => string): string[] {
+  const lines: string[] = [];
+  const format = lockfile.format === null ? '' : `, format v${lockfile.format}`;
+  lines.push(paint('bold', `${lockfile.path}`) + ` (${plural(lockfile.packageCount, 'package')}${format})`);
+  for (const error of lockfile.errors) lines.push(`  ${paint('red', 'error')}: ${error.message}`);
+  if (lockfile.status === 'scanned-nothing') lines.push('  scanned nothing: the lockfile has no packages');
+  for (const severity of SEVERITIES) {
+    const group = lockfile.findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    lines.push('', `  ${paint(SEVERITY_STYLE[severity], severity.toUpperCase())} (${group.length})`);
+    for (const f of group) {
+      const score = f.advisory?.cvss ? ` CVSS ${f.advisory.cvss.score.toFixed(1)}` : '';
+      lines.push(`  ${paint('bold', `${f.package.name} ${f.package.version}`)}  ${findingId(f)}  ${f.kind}${score}`);
+      if (f.advisory) lines.push(`    ${f.advisory.title}`);
+      if (f.advisory?.aliases.length) lines.push(`    aliases: ${f.advisory.aliases.join(', ')}`);
+      lines.push(`    fix: ${f.fix.command ?? f.fix.summary}`);
+      for (const path of f.paths) lines.push(`    via: ${formatPath(path)}`);
+      if (f.advisory?.url) lines.push(paint('grey', `    ${f.advisory.url}`));
+    }
+  }
+  if (lockfile.ignored.length > 0) {
+    lines.push('', `  ignored (${lockfile.ignored.length})`);
+    for (const f of lockfile.ignored) {
+      const until = f.ignoredBy.until ? ` until ${f.ignoredBy.until}` : '';
+      lines.push(`  ${f.package.name} ${f.package.version}  ${findingId(f)}: ${f.ignoredBy.reason}${until}`);
+    }
+  }
+  for (const p of lockfile.ignoreProblems) {
+    const text = p.problem === 'expired' ? `ignore of ${p.id} expired on ${p.until}; it no longer applies` : `ignore of ${p.id} matched nothing; remove it`;
+    lines.push(`  ${paint('yellow', 'warning')}: ${text} (reason was: ${p.reason})`);
+  }
+  if (lockfile.duplicates.length > 0) {
+    lines.push('', `  duplicates (${lockfile.duplicates.length})`);
+    for (const d of lockfile.duplicates) {
+      const versions = d.versions.map((v) => `${v.version} (${v.dependents.map((p) => p.name).join(', ') || 'root'})`);
+      lines.push(`  ${d.name}: ${versions.join('; ')}`);
+    }
+  }
+  return lines;
+}
+
+/** Renders a result for a terminal; `color` adds ANSI colours. */
+export function renderTable(result: ScanResult, options: { color: boolean }): string {
+  const paint = (style: Style, text: string) => (options.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text);
+  const lines: string[] = [];
+  for (const lockfile of result.lockfiles) lines.push(...renderLockfile(lockfile, paint), '');
+  const c = result.counts;
+  const bySeverity = SEVERITIES.filter((s) => c.bySeverity[s] > 0).map((s) => `${c.bySeverity[s]} ${s}`);
+  const verdict = {
+    failing: paint('red', 'FAIL'),
+    error: paint('red', 'ERROR'),
+    warnings: paint('yellow', 'WARN'),
+    'scanned-nothing': paint('yellow', 'NOTHING SCANNED'),
+    clean: 'OK',
+  }[result.status];
+  lines.push(
+    `${verdict}: ${plural(c.findings, 'finding')}${bySeverity.length ? ` (${bySeverity.join(', ')})` : ''}, ` +
+      `${plural(c.ignored, 'ignored finding')}, ${plural(c.duplicates, 'duplicate crate')}`,
+    paint('grey', `advisory db ${result.advisoryDb.revision} (${result.advisoryDb.advisoryCount} advisories)`),
+  );
+  if (result.advisoryDb.diagnostics.length > 0) {
+    lines.push(paint('yellow', `${plural(result.advisoryDb.diagnostics.length, 'advisory')} could not be read and were skipped`));
+  }
+  return `${lines.join('\n')}\n`;
+}

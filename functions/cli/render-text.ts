@@ -1,0 +1,17 @@
+// Small text helpers shared by the terminal and Markdown renderers.
+import type { PathStep } from '../core/dependency-paths.ts';
+import type { Finding } from '../core/result.ts';
+
+/** `my-app → reqwest 0.11.27 → hyper 0.14.32`: roots are shown by name only. */
+export function formatPath(path: readonly PathStep[]): string {
+  return path.map((step, i) => (i === 0 ? step.name : `${step.name} ${step.version}`)).join(' → ');
+}
+
+/** The advisory id, or `yanked` for findings without one. */
+export function findingId(finding: Finding): string {
+  return finding.advisory?.id ?? 'yanked';
+}
+
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
