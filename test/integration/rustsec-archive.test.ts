@@ -6,6 +6,7 @@ import { packTar } from 'modern-tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAdvisoryDbSource, readAdvisoryArchive } from '../../functions/adapters/rustsec-archive.ts';
 import { AdvisoryDbError } from '../../functions/core/errors.ts';
+import { FIXTURES } from '../helpers/fixtures.ts';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const ADVISORY = `\`\`\`toml
@@ -110,5 +111,22 @@ describe('LocalAdvisoryDbSource', () => {
   it('refuses a directory with no advisories rather than reporting everything clean', async () => {
     await mkdir(join(dir, 'empty-db'), { recursive: true });
     await expect(new LocalAdvisoryDbSource(join(dir, 'empty-db')).load()).rejects.toThrow('no advisories found');
+  });
+});
+
+describe('the fixture database', () => {
+  it('loads every well-formed advisory and reports the two broken ones with file, line and field', async () => {
+    const db = await new LocalAdvisoryDbSource(`${FIXTURES}advisory-db`).load();
+    expect(db.advisoryCount).toBe(17);
+    expect(db.toolchain.map((a) => a.id)).toEqual(['CVE-2099-0018']);
+    expect(db.diagnostics.map((d) => d.path).sort()).toEqual(['crates/broken/RUSTSEC-2099-0016.md', 'crates/broken/RUSTSEC-2099-0017.md']);
+    const message = (id: string) => db.diagnostics.find((d) => d.path.includes(id))!.message;
+    expect(message('0016')).toMatch(/^crates\/broken\/RUSTSEC-2099-0016\.md:5:\d+: invalid TOML/);
+    expect(message('0017')).toContain('(field `advisory.package`)');
+  });
+
+  it('skips an advisory whose patched ranges overlap, as rustsec rejects it', async () => {
+    const path = `${FIXTURES}advisory-db-overlap`;
+    await expect(new LocalAdvisoryDbSource(path).load()).rejects.toThrow(/no advisories found.*1 could not be parsed/);
   });
 });
