@@ -1,12 +1,13 @@
 // `cratewatch audit [LOCKFILE]`: audits one Cargo.lock against a RustSec database.
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { auditRepository } from '../app/audit-lockfile.ts';
 import type { Ignore } from '../core/audit.ts';
-import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
+import { AdvisoryDbError, ConfigError, errorMessage } from '../core/errors.ts';
 import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
+import { parseCargoAuditToml, parseDenyToml, type RepoPolicy } from '../core/repo-ignores.ts';
 import type { ScanResult } from '../core/result.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { renderSarif } from './render-sarif.ts';
@@ -25,6 +26,7 @@ Options:
                       (repeatable; "warnings" denies them all)
   --ignore ID         ignore an advisory id or alias (repeatable)
   --offline           never use the network
+  --no-repo-config    do not read .cargo/audit.toml and deny.toml beside the lockfile
   -h, --help          show this help
 
 Exit codes: 0 nothing fails the policy, 1 findings fail it, 2 usage or input error.
@@ -49,6 +51,33 @@ function render(result: ScanResult, format: Format, color: boolean): string {
   }
 }
 
+/** The ignores and denials the repository keeps for cargo-audit and cargo-deny, if any. */
+async function readRepoPolicy(dir: string): Promise<RepoPolicy> {
+  const policy: RepoPolicy = { ignores: [], deny: [] };
+  const sources = [
+    [join(dir, '.cargo', 'audit.toml'), parseCargoAuditToml],
+    [join(dir, 'deny.toml'), parseDenyToml],
+  ] as const;
+  for (const [path, parse] of sources) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new UsageError(`cannot read ${path}: ${errorMessage(error)}`);
+    }
+    try {
+      const found = parse(text, path);
+      policy.ignores.push(...found.ignores);
+      policy.deny.push(...found.deny);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UsageError(`${error.message} (or pass --no-repo-config)`);
+      throw error;
+    }
+  }
+  return policy;
+}
+
 /** Runs `cratewatch audit` with the arguments after the command name; resolves to the exit code. */
 export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -60,6 +89,7 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
       deny: { type: 'string', multiple: true, default: [] },
       ignore: { type: 'string', multiple: true, default: [] },
       offline: { type: 'boolean', default: false },
+      'no-repo-config': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -95,7 +125,9 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   }
   for (const d of db.diagnostics) io.stderr.write(`warning: skipped advisory ${d.message}\n`);
 
-  const ignores: Ignore[] = values.ignore.map((id) => ({ id, reason: 'ignored with --ignore on the command line' }));
+  const repo = values['no-repo-config'] ? { ignores: [], deny: [] } : await readRepoPolicy(dirname(lockfilePath));
+  const ignores: Ignore[] = [...values.ignore.map((id) => ({ id, reason: 'ignored with --ignore on the command line' })), ...repo.ignores];
+  for (const kind of repo.deny) if (!deny.includes(kind)) deny.push(kind);
   const result = auditRepository({
     repository: { name: basename(dirname(resolve(lockfilePath))), source: 'local', ref: null, commit: null },
     lockfiles: [{ path: lockfilePath, text }],

@@ -47,6 +47,20 @@ export class VersionReqError extends Error {
   }
 }
 
+/** A configuration file (cratewatch.toml, .cargo/audit.toml, deny.toml) with a problem. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly location: SourceLocation;
+  constructor(message: string, location: { file: string; line?: number | undefined; column?: number; field?: string }, options?: { cause?: unknown }) {
+    const at: SourceLocation = { file: location.file };
+    if (location.line !== undefined) at.line = location.line;
+    if (location.column !== undefined) at.column = location.column;
+    if (location.field !== undefined) at.field = location.field;
+    super(`${formatLocation(at)}: ${message}`, options);
+    this.location = at;
+  }
+}
+
 /** An advisory database that cannot be loaded at all (missing, corrupt, empty). */
 export class AdvisoryDbError extends Error {
   override name = 'AdvisoryDbError';

@@ -1,0 +1,74 @@
+// The ignores a repository already declares for cargo-audit (`.cargo/audit.toml`) and
+// cargo-deny (`deny.toml`), so cratewatch honours the decisions its team has made.
+import { parse as parseToml, TomlError } from 'smol-toml';
+import type { Ignore } from './audit.ts';
+import { ConfigError } from './errors.ts';
+import { isDenyKind, type DenyKind } from './policy.ts';
+
+export interface RepoPolicy {
+  ignores: Ignore[];
+  deny: DenyKind[];
+}
+
+function parse(text: string, file: string): Record<string, unknown> {
+  try {
+    return parseToml(text);
+  } catch (error) {
+    if (error instanceof TomlError) {
+      throw new ConfigError(`not valid TOML: ${error.message.split('\n', 1)[0]}`, { file, line: error.line, column: error.column }, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function lineOf(text: string, key: string): number | undefined {
+  const index = text.split('\n').findIndex((line) => new RegExp(`^\\s*${key}\\s*=`).test(line));
+  return index === -1 ? undefined : index + 1;
+}
+
+function table(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * Reads cargo-audit's `.cargo/audit.toml`: `[advisories] ignore` (ids) and
+ * `[output] deny` (warning kinds that fail the audit).
+ */
+export function parseCargoAuditToml(text: string, file: string): RepoPolicy {
+  const doc = parse(text, file);
+  const { ignore = [] } = table(doc.advisories);
+  if (!Array.isArray(ignore) || !ignore.every((id) => typeof id === 'string')) {
+    throw new ConfigError('expected a list of advisory ids', { file, line: lineOf(text, 'ignore'), field: 'advisories.ignore' });
+  }
+  const { deny = [] } = table(doc.output);
+  if (!Array.isArray(deny) || !deny.every((kind) => typeof kind === 'string' && isDenyKind(kind))) {
+    throw new ConfigError('expected a list of warnings, unmaintained, unsound, notice or yanked', { file, line: lineOf(text, 'deny'), field: 'output.deny' });
+  }
+  return { ignores: ignore.map((id: string) => ({ id, reason: `ignored in ${file}` })), deny: deny as DenyKind[] };
+}
+
+/**
+ * Reads cargo-deny's `deny.toml` `[advisories] ignore`: ids, or tables with `id` and an
+ * optional `reason`. Entries that ignore a whole crate (`crate = …`) are not advisory
+ * ignores and are left to cargo-deny.
+ */
+export function parseDenyToml(text: string, file: string): RepoPolicy {
+  const doc = parse(text, file);
+  const { ignore = [] } = table(doc.advisories);
+  const fail = (): never => {
+    throw new ConfigError('expected a list of advisory ids or { id, reason } tables', { file, line: lineOf(text, 'ignore'), field: 'advisories.ignore' });
+  };
+  if (!Array.isArray(ignore)) fail();
+  const ignores: Ignore[] = [];
+  for (const entry of ignore as unknown[]) {
+    if (typeof entry === 'string') {
+      ignores.push({ id: entry, reason: `ignored in ${file}` });
+      continue;
+    }
+    const { id, reason } = table(entry);
+    if (id === undefined && 'crate' in table(entry)) continue;
+    if (typeof id !== 'string' || (reason !== undefined && typeof reason !== 'string')) fail();
+    ignores.push({ id: id as string, reason: (reason as string | undefined) ?? `ignored in ${file}` });
+  }
+  return { ignores, deny: [] };
+}
