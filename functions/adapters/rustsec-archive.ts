@@ -65,10 +65,15 @@ async function readDirectory(root: string): Promise<AdvisoryFile[]> {
       names = await readdir(join(root, scope), { recursive: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      throw new AdvisoryDbError(`${join(root, scope)}: cannot read the advisory folder (${errorMessage(error)})`, { cause: error });
     }
     const paths = names.filter((n) => n.endsWith('.md')).map((n) => join(root, scope, n));
-    const texts = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
+    let texts: string[];
+    try {
+      texts = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
+    } catch (error) {
+      throw new AdvisoryDbError(`${root}: cannot read an advisory file (${errorMessage(error)})`, { cause: error });
+    }
     paths.forEach((p, i) => files.push({ path: relative(root, p).split(sep).join('/'), text: texts[i]! }));
   }
   return files;

@@ -29,7 +29,8 @@ Options:
   --no-repo-config    do not read .cargo/audit.toml and deny.toml beside the lockfile
   -h, --help          show this help
 
-Exit codes: 0 nothing fails the policy, 1 findings fail it, 2 usage or input error.
+Exit codes: 0 nothing fails the policy, 1 findings fail it, 2 usage, input or
+other error (the audit could not be completed).
 `;
 
 export interface CommandIo {

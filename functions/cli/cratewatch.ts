@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `cratewatch` command: picks the subcommand and turns errors into exit codes.
 import { TOOL_VERSION } from '../app/version.ts';
+import { errorMessage } from '../core/errors.ts';
 import { AUDIT_HELP, runAudit, type CommandIo } from './audit.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
@@ -38,7 +39,10 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       io.stderr.write(`cratewatch: ${(error as Error).message}\n`);
       return EXIT.usage;
     }
-    throw error;
+    // Anything else is a fault, not a verdict: never let it look like exit 1 ("findings").
+    io.stderr.write(`cratewatch: internal error: ${errorMessage(error)}\n`);
+    if (io.env.CRATEWATCH_DEBUG) io.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    return EXIT.usage;
   }
 }
 

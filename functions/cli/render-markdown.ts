@@ -7,9 +7,23 @@ function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/([<>*_`[\]])/g, '\\$1');
 }
 
+/** A URL from the database made safe inside a Markdown link in a table cell. */
+function linkTarget(url: string): string {
+  return encodeURI(decodeUriSafe(url)).replace(/[|()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function decodeUriSafe(url: string): string {
+  try {
+    return decodeURI(url);
+  } catch {
+    return url;
+  }
+}
+
 function advisoryLink(f: Finding): string {
   const id = findingId(f);
-  return f.advisory?.url ? `[${id}](${f.advisory.url})` : `[${id}](https://rustsec.org/advisories/${id}.html)`;
+  const url = f.advisory?.url ?? `https://rustsec.org/advisories/${id}.html`;
+  return `[${cell(id)}](${linkTarget(url)})`;
 }
 
 function fixCell(f: Finding): string {
@@ -47,7 +61,7 @@ export function renderMarkdown(result: ScanResult): string {
     if (lockfile.duplicates.length > 0) {
       out.push('<details><summary>Duplicates</summary>', '', '| Crate | Versions |', '| --- | --- |');
       for (const d of lockfile.duplicates) {
-        out.push(`| ${cell(d.name)} | ${d.versions.map((v) => `${v.version} (${cell(v.dependents.map((p) => p.name).join(', ') || 'root')})`).join('<br>')} |`);
+        out.push(`| ${cell(d.name)} | ${d.versions.map((v) => `${v.version} (${cell(v.dependents.map((p) => `${p.name} ${p.version}`).join(', ') || 'root')})`).join('<br>')} |`);
       }
       out.push('', '</details>', '');
     }

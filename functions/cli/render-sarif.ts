@@ -1,5 +1,7 @@
 // SARIF 2.1.0 output for GitHub code scanning: one rule per advisory, each result
 // located at the package's entry in the Cargo.lock.
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Finding, ScanResult } from '../core/result.ts';
 import type { Severity } from '../core/severity.ts';
 import { findingId, formatPath } from './render-text.ts';
@@ -21,8 +23,10 @@ function securitySeverity(f: Finding): string | undefined {
   return (f.advisory?.cvss?.score ?? 5).toFixed(1);
 }
 
+/** Code scanning maps relative URIs onto the repository; an absolute path stays a file URI. */
 function artifactUri(path: string): string {
-  return path.split(/[\\/]/).map(encodeURIComponent).join('/');
+  if (isAbsolute(path)) return pathToFileURL(path).href;
+  return path.split(/[\\/]/).filter((part) => part !== '.').map(encodeURIComponent).join('/');
 }
 
 function rule(f: Finding): Record<string, unknown> {
@@ -84,6 +88,19 @@ export function renderSarif(result: ScanResult): Record<string, unknown> {
       {
         tool: { driver: { name: 'cratewatch', version: result.tool.version, informationUri: 'https://rustsec.org/', rules } },
         results,
+        // A lockfile that could not be read must not look like "no alerts" once uploaded.
+        invocations: [
+          {
+            executionSuccessful: result.lockfiles.every((l) => l.errors.length === 0),
+            toolExecutionNotifications: result.lockfiles.flatMap((l) =>
+              l.errors.map((e) => ({
+                level: 'error',
+                message: { text: e.message },
+                locations: [{ physicalLocation: { artifactLocation: { uri: artifactUri(l.path) }, ...(e.line ? { region: { startLine: e.line } } : {}) } }],
+              })),
+            ),
+          },
+        ],
         properties: { advisoryDbRevision: result.advisoryDb.revision },
       },
     ],

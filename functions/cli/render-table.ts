@@ -50,7 +50,7 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
   if (lockfile.duplicates.length > 0) {
     lines.push('', `  duplicates (${lockfile.duplicates.length})`);
     for (const d of lockfile.duplicates) {
-      const versions = d.versions.map((v) => `${v.version} (${v.dependents.map((p) => p.name).join(', ') || 'root'})`);
+      const versions = d.versions.map((v) => `${v.version} (${v.dependents.map((p) => `${p.name} ${p.version}`).join(', ') || 'root'})`);
       lines.push(`  ${d.name}: ${versions.join('; ')}`);
     }
   }

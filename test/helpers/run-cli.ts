@@ -1,0 +1,52 @@
+// Runs the `cratewatch` command as a real child process (the Node running the tests,
+// no stdin, pipes for output) and collects what it printed and how it exited.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../functions/cli/cratewatch.ts', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Working directory; default the project root, so fixture paths can be relative. */
+  cwd?: string;
+  /** Variables added to the environment; `undefined` removes one. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Variables that would change the output if the developer's shell happens to set them. */
+const SCRUBBED = ['CRATEWATCH_DB', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS'];
+
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SCRUBBED) delete env[name];
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ENTRY, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The 1-based line of the `[[package]]` header of `name version` in a lockfile's text. */
+export function packageHeaderLine(text: string, name: string, version: string): number {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i + 2 < lines.length; i++) {
+    if (lines[i]!.trim() === '[[package]]' && lines[i + 1]!.trim() === `name = "${name}"` && lines[i + 2]!.trim() === `version = "${version}"`) {
+      return i + 1;
+    }
+  }
+  throw new Error(`no [[package]] ${name} ${version} in the lockfile`);
+}
