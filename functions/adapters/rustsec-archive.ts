@@ -79,14 +79,30 @@ async function readDirectory(root: string): Promise<AdvisoryFile[]> {
   return files;
 }
 
+/** A clone's checked-out commit (loose or packed ref), else the commit in the folder's name, else its name. */
 async function directoryRevision(root: string): Promise<string> {
+  const fallback = COMMIT.exec(basename(root))?.[0] ?? basename(root);
+  let head: string;
   try {
-    const head = (await readFile(join(root, '.git', 'HEAD'), 'utf8')).trim();
-    if (!head.startsWith('ref: ')) return head;
-    return (await readFile(join(root, '.git', head.slice(5)), 'utf8')).trim();
+    head = (await readFile(join(root, '.git', 'HEAD'), 'utf8')).trim();
   } catch {
-    return basename(root);
+    return fallback;
   }
+  if (!head.startsWith('ref: ')) return COMMIT.test(head) ? head : fallback;
+  const ref = head.slice(5);
+  try {
+    return (await readFile(join(root, '.git', ref), 'utf8')).trim();
+  } catch {
+    // After `git gc` the ref lives only in packed-refs: "<sha> refs/heads/main".
+  }
+  try {
+    const packed = await readFile(join(root, '.git', 'packed-refs'), 'utf8');
+    const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`));
+    if (line) return line.slice(0, line.indexOf(' '));
+  } catch {
+    // no packed refs either
+  }
+  return fallback;
 }
 
 /** The database at a local path: a directory, or a `.tar.gz` archive. */

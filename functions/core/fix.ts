@@ -56,6 +56,24 @@ export function findFix(name: string, locked: semver.SemVer, ranges: readonly Af
     status: 'manifest-bump',
     version,
     command: null,
-    summary: `Upgrade ${name} to ${version} or later: not semver-compatible with ${locked.version}, so the requirement in Cargo.toml (of ${name} or the crate that pulls it in) must be raised.`,
+    summary: `Upgrade ${name} to ${version}${laterAffected(target, ranges)}: not semver-compatible with ${locked.version}, so the requirement in Cargo.toml (of ${name} or the crate that pulls it in) must be raised.`,
   };
+}
+
+/** " or later", unless a later release line is affected again; then where that starts. */
+function laterAffected(target: semver.SemVer, ranges: readonly AffectedRange[]): string {
+  // Ranges such as [0.2.1-0, 0.2.1), between two exact unaffected versions, hold only
+  // prereleases: people upgrade to releases, so only ranges holding a release count.
+  const next = ranges
+    .filter((r) => r.introduced !== undefined && compareVersions(r.introduced, target) > 0)
+    .map((r) => ({ release: firstRelease(r.introduced!), fixed: r.fixed }))
+    .filter((r) => r.fixed === undefined || compareVersions(r.release, r.fixed) < 0)
+    .sort((a, b) => compareVersions(a.release, b.release))[0];
+  if (next === undefined) return ' or later';
+  return ` (not later: ${next.release.version} and up are affected again until a later fix)`;
+}
+
+/** The first release at or above `v` (`1.2.4-0` → `1.2.4`). */
+function firstRelease(v: semver.SemVer): semver.SemVer {
+  return v.prerelease.length === 0 ? v : new semver.SemVer(`${v.major}.${v.minor}.${v.patch}`);
 }

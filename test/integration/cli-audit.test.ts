@@ -148,7 +148,7 @@ describe('cratewatch audit table output', () => {
 
   it('asks for a manifest bump instead of a cargo update command when the fix is not semver-compatible', async () => {
     const run = await runCli(['audit', V3, '--db', DB_DIR]);
-    expect(run.stdout).toContain('    fix: Upgrade time to 0.2.0 or later: not semver-compatible with 0.1.45');
+    expect(run.stdout).toContain('    fix: Upgrade time to 0.2.0 (not later: 0.2.7 and up are affected again until a later fix): not semver-compatible with 0.1.45');
     expect(run.stdout).not.toContain('cargo update -p time@');
   });
 

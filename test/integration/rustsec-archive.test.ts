@@ -97,6 +97,21 @@ describe('LocalAdvisoryDbSource', () => {
     expect(db.byPackage.get('demo')?.[0]?.id).toBe('RUSTSEC-2099-0500');
   });
 
+  it('finds the revision in packed-refs after git gc, and in an extracted archive\'s folder name', async () => {
+    const packed = join(dir, 'packed');
+    await mkdir(join(packed, 'crates', 'demo'), { recursive: true });
+    await mkdir(join(packed, '.git'), { recursive: true });
+    await writeFile(join(packed, 'crates', 'demo', 'RUSTSEC-2099-0500.md'), ADVISORY);
+    await writeFile(join(packed, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    await writeFile(join(packed, '.git', 'packed-refs'), `# pack-refs with: peeled fully-peeled sorted\n${'f'.repeat(40)} refs/heads/other\n${COMMIT} refs/heads/main\n`);
+    expect((await new LocalAdvisoryDbSource(packed).load()).revision).toBe(COMMIT);
+
+    const extracted = join(dir, `advisory-db-${COMMIT}`);
+    await mkdir(join(extracted, 'crates', 'demo'), { recursive: true });
+    await writeFile(join(extracted, 'crates', 'demo', 'RUSTSEC-2099-0500.md'), ADVISORY);
+    expect((await new LocalAdvisoryDbSource(extracted).load()).revision).toBe(COMMIT);
+  });
+
   it('loads a .tar.gz file the same way', async () => {
     const path = join(dir, 'db.tar.gz');
     await writeFile(path, await archive([{ name: `advisory-db-${COMMIT}/crates/demo/RUSTSEC-2099-0500.md`, body: ADVISORY }]));

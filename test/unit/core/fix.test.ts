@@ -24,6 +24,16 @@ describe('findFix', () => {
     expect(fix.summary).toContain('Cargo.toml');
   });
 
+  it('says "or later" only when no later release is affected again', () => {
+    expect(findFix('time', v('0.1.45'), affectedRanges(['>= 0.2.23'], [])).summary).toContain('to 0.2.23 or later:');
+    const tokio = findFix('tokio', v('0.2.18'), affectedRanges(['>= 1.8.4, < 1.9.0', '>= 1.13.1'], []));
+    expect(tokio.version).toBe('1.8.4');
+    expect(tokio.summary).toContain('to 1.8.4 (not later: 1.9.0 and up are affected again until a later fix)');
+    const time = findFix('time', v('0.1.39'), affectedRanges(['>= 0.2.23'], ['= 0.2.0', '= 0.2.1']));
+    // [0.2.1-0, 0.2.1) holds only prereleases; 0.2.2 is the first release affected again
+    expect(time.summary).toContain('to 0.2.0 (not later: 0.2.2 and up');
+  });
+
   it('picks the nearest patched line above the locked version', () => {
     const ranges = affectedRanges(['>= 1.18.4, < 1.19.0', '>= 1.20.3, < 1.21.0', '>= 1.38.1'], []);
     expect(findFix('tokio', v('1.19.0'), ranges).version).toBe('1.20.3');
