@@ -1,9 +1,10 @@
 // RustSec advisories: parsing the Markdown files of the advisory database (TOML front
 // matter in a ```toml block, then `# Title` and a Markdown description) and indexing them.
-import { parse as parseToml, TomlDate, TomlError } from 'smol-toml';
+import { TomlDate } from 'smol-toml';
 import { affectedRanges, type AffectedRange } from './advisory-ranges.ts';
 import { AdvisoryParseError, errorMessage } from './errors.ts';
 import { scoreCvss, type CvssScore } from './severity.ts';
+import { parseTomlIn } from './toml.ts';
 
 /** `informational` values RustSec defines; other strings are kept as they are but never reported. */
 export const INFORMATIONAL_KINDS = ['unmaintained', 'unsound', 'notice'] as const;
@@ -158,16 +159,7 @@ function splitTitle(body: string, file: string, line: number): { title: string; 
  */
 export function parseAdvisory(text: string, path: string): Advisory {
   const { toml, body } = splitFrontMatter(text, path);
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(toml);
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = error.message.split('\n', 1)[0] ?? 'invalid TOML';
-      throw new AdvisoryParseError(`invalid TOML: ${reason}`, { file: path, line: error.line + 1, column: error.column }, { cause: error });
-    }
-    throw error;
-  }
+  const doc = parseTomlIn(toml, path, (message, location, options) => new AdvisoryParseError(message, location, options), 1);
   const tomlLines = toml.split('\n');
   const lineOf = (section: string) => (key: string) => {
     let inSection = false;

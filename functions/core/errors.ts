@@ -17,9 +17,9 @@ export function formatLocation(at: SourceLocation): string {
   return text;
 }
 
-/** A Cargo.lock that cannot be read as a lockfile. */
-export class LockfileParseError extends Error {
-  override name = 'LockfileParseError';
+/** A problem in an input file, with where it is; the message starts with that place. */
+export class LocatedError extends Error {
+  override name = 'LocatedError';
   readonly location: SourceLocation;
   constructor(message: string, location: SourceLocation, options?: { cause?: unknown }) {
     super(`${formatLocation(location)}: ${message}`, options);
@@ -27,14 +27,19 @@ export class LockfileParseError extends Error {
   }
 }
 
+/** A Cargo.lock that cannot be read as a lockfile. */
+export class LockfileParseError extends LocatedError {
+  override name = 'LockfileParseError';
+}
+
 /** One advisory file that does not follow the RustSec format. */
-export class AdvisoryParseError extends Error {
+export class AdvisoryParseError extends LocatedError {
   override name = 'AdvisoryParseError';
-  readonly location: SourceLocation;
-  constructor(message: string, location: SourceLocation, options?: { cause?: unknown }) {
-    super(`${formatLocation(location)}: ${message}`, options);
-    this.location = location;
-  }
+}
+
+/** A configuration file (cratewatch.toml, .cargo/audit.toml, deny.toml) with a problem. */
+export class ConfigError extends LocatedError {
+  override name = 'ConfigError';
 }
 
 /** A version requirement (`>= 1.2, < 2`) that Cargo would not accept. */
@@ -44,20 +49,6 @@ export class VersionReqError extends Error {
   constructor(requirement: string, reason: string) {
     super(`invalid version requirement "${requirement}": ${reason}`);
     this.requirement = requirement;
-  }
-}
-
-/** A configuration file (cratewatch.toml, .cargo/audit.toml, deny.toml) with a problem. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly location: SourceLocation;
-  constructor(message: string, location: { file: string; line?: number | undefined; column?: number; field?: string }, options?: { cause?: unknown }) {
-    const at: SourceLocation = { file: location.file };
-    if (location.line !== undefined) at.line = location.line;
-    if (location.column !== undefined) at.column = location.column;
-    if (location.field !== undefined) at.field = location.field;
-    super(`${formatLocation(at)}: ${message}`, options);
-    this.location = at;
   }
 }
 

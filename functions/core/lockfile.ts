@@ -1,8 +1,8 @@
 // Cargo.lock parsing, formats v1 to v4: packages, their sources, and the dependency
 // graph with every dependency string resolved to the exact package it names.
 import semver from 'semver';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import { LockfileParseError } from './errors.ts';
+import { parseTomlIn } from './toml.ts';
 
 export const CRATES_IO_REGISTRY = 'registry+https://github.com/rust-lang/crates.io-index';
 export const CRATES_IO_SPARSE = 'sparse+https://index.crates.io/';
@@ -226,16 +226,7 @@ function detectFormat(doc: Record<string, unknown>, packages: RawPackage[], file
  * Throws LockfileParseError naming the line (and field) of the first problem.
  */
 export function parseLockfile(text: string, file: string): Lockfile {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text);
-  } catch (error) {
-    if (error instanceof TomlError) {
-      const reason = error.message.split('\n', 1)[0] ?? 'invalid TOML';
-      throw new LockfileParseError(`not valid TOML: ${reason}`, { file, line: error.line, column: error.column }, { cause: error });
-    }
-    throw error;
-  }
+  const doc = parseTomlIn(text, file, (message, location, options) => new LockfileParseError(message, location, options));
   const lines = text.split(/\r?\n/);
   const rawPackages = doc.package ?? [];
   if (!Array.isArray(rawPackages)) {

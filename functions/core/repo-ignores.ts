@@ -1,9 +1,9 @@
 // The ignores a repository already declares for cargo-audit (`.cargo/audit.toml`) and
 // cargo-deny (`deny.toml`), so cratewatch honours the decisions its team has made.
-import { parse as parseToml, TomlError } from 'smol-toml';
 import type { Ignore } from './audit.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, type SourceLocation } from './errors.ts';
 import { isDenyKind, type DenyKind } from './policy.ts';
+import { parseTomlIn } from './toml.ts';
 
 export interface RepoPolicy {
   ignores: Ignore[];
@@ -11,19 +11,16 @@ export interface RepoPolicy {
 }
 
 function parse(text: string, file: string): Record<string, unknown> {
-  try {
-    return parseToml(text);
-  } catch (error) {
-    if (error instanceof TomlError) {
-      throw new ConfigError(`not valid TOML: ${error.message.split('\n', 1)[0]}`, { file, line: error.line, column: error.column }, { cause: error });
-    }
-    throw error;
-  }
+  return parseTomlIn(text, file, (message, location, options) => new ConfigError(message, location, options));
 }
 
 function lineOf(text: string, key: string): number | undefined {
   const index = text.split('\n').findIndex((line) => new RegExp(`^\\s*${key}\\s*=`).test(line));
   return index === -1 ? undefined : index + 1;
+}
+
+function located(file: string, line: number | undefined, field: string): SourceLocation {
+  return line === undefined ? { file, field } : { file, line, field };
 }
 
 function table(value: unknown): Record<string, unknown> {
@@ -38,11 +35,11 @@ export function parseCargoAuditToml(text: string, file: string): RepoPolicy {
   const doc = parse(text, file);
   const { ignore = [] } = table(doc.advisories);
   if (!Array.isArray(ignore) || !ignore.every((id) => typeof id === 'string')) {
-    throw new ConfigError('expected a list of advisory ids', { file, line: lineOf(text, 'ignore'), field: 'advisories.ignore' });
+    throw new ConfigError('expected a list of advisory ids', located(file, lineOf(text, 'ignore'), 'advisories.ignore'));
   }
   const { deny = [] } = table(doc.output);
   if (!Array.isArray(deny) || !deny.every((kind) => typeof kind === 'string' && isDenyKind(kind))) {
-    throw new ConfigError('expected a list of warnings, unmaintained, unsound, notice or yanked', { file, line: lineOf(text, 'deny'), field: 'output.deny' });
+    throw new ConfigError('expected a list of warnings, unmaintained, unsound, notice or yanked', located(file, lineOf(text, 'deny'), 'output.deny'));
   }
   return { ignores: ignore.map((id: string) => ({ id, reason: `ignored in ${file}` })), deny: deny as DenyKind[] };
 }
@@ -56,7 +53,7 @@ export function parseDenyToml(text: string, file: string): RepoPolicy {
   const doc = parse(text, file);
   const { ignore = [] } = table(doc.advisories);
   const fail = (): never => {
-    throw new ConfigError('expected a list of advisory ids or { id, reason } tables', { file, line: lineOf(text, 'ignore'), field: 'advisories.ignore' });
+    throw new ConfigError('expected a list of advisory ids or { id, reason } tables', located(file, lineOf(text, 'ignore'), 'advisories.ignore'));
   };
   if (!Array.isArray(ignore)) fail();
   const ignores: Ignore[] = [];

@@ -136,7 +136,7 @@ describe('the fixture database', () => {
     expect(db.toolchain.map((a) => a.id)).toEqual(['CVE-2099-0018']);
     expect(db.diagnostics.map((d) => d.path).sort()).toEqual(['crates/broken/RUSTSEC-2099-0016.md', 'crates/broken/RUSTSEC-2099-0017.md']);
     const message = (id: string) => db.diagnostics.find((d) => d.path.includes(id))!.message;
-    expect(message('0016')).toMatch(/^crates\/broken\/RUSTSEC-2099-0016\.md:5:\d+: invalid TOML/);
+    expect(message('0016')).toMatch(/^crates\/broken\/RUSTSEC-2099-0016\.md:5:\d+: not valid TOML/);
     expect(message('0017')).toContain('(field `advisory.package`)');
   });
 

@@ -85,7 +85,7 @@ describe('parseAdvisory', () => {
   it.each([
     ['no front matter', '# Title only\n', 'does not start with a ```toml', 1, undefined],
     ['an unclosed block', '```toml\n[advisory]\n', 'never closed', 1, undefined],
-    ['invalid TOML', FULL.replace('date = "2099-01-15"', 'date = 2099-13-45x'), 'invalid TOML', 5, undefined],
+    ['invalid TOML', FULL.replace('date = "2099-01-15"', 'date = 2099-13-45x'), 'not valid TOML', 5, undefined],
     ['a missing package', FULL.replace('package = "demo-crate"\n', ''), 'required', undefined, 'advisory.package'],
     ['a list that is a string', FULL.replace('keywords = ["buffer", "overflow"]', 'keywords = "buffer"'), 'a list of strings', 9, 'advisory.keywords'],
     ['a bad date', FULL.replace('date = "2099-01-15"', 'date = "15/01/2099"'), 'YYYY-MM-DD', 5, 'advisory.date'],
