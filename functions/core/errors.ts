@@ -61,3 +61,26 @@ export class AdvisoryDbError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A repository that could not be read: not found, no access, rate-limited past the budget, too large. */
+export class RepoFetchError extends Error {
+  override name = 'RepoFetchError';
+  /** The HTTP status that said so, when there was one. */
+  readonly status: number | null;
+  constructor(message: string, status: number | null = null, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+  }
+}
+
+/** A 429, a 5xx or a timeout: worth trying again (after `retryAfterMs`, when the server said). */
+export class RetryableHttpError extends Error {
+  override name = 'RetryableHttpError';
+  readonly status: number | null;
+  readonly retryAfterMs: number | null;
+  constructor(message: string, status: number | null, retryAfterMs: number | null = null, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}

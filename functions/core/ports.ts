@@ -1,5 +1,9 @@
 // The interfaces adapters implement: how the core and the use cases reach the outside.
+// Each adapter takes its base URL or client in its constructor, so tests point it at loopback.
 import type { AdvisoryDb } from './advisory.ts';
+import type { Ignore } from './audit.ts';
+import type { DenyKind } from './policy.ts';
+import type { Finding, ScanResult, SummaryIndex } from './result.ts';
 
 /** Gives the parsed RustSec database, from wherever it is kept. */
 export interface AdvisorySource {
@@ -7,4 +11,106 @@ export interface AdvisorySource {
   load(): Promise<AdvisoryDb>;
   /** Where the database comes from, for results and messages (a path or URL). */
   readonly location: string;
+}
+
+/** One version line of a crate in the registry index. */
+export interface IndexVersion {
+  version: string;
+  yanked: boolean;
+  /** The `rust_version` (MSRV) the version declares, if any. */
+  rustVersion: string | null;
+}
+
+export type CrateLookup =
+  | { kind: 'found'; versions: IndexVersion[] }
+  /** 404, 410 or 451: the crate is not (or no longer) in the index. */
+  | { kind: 'gone'; status: number }
+  /** The index could not be asked (network, 5xx after retries, malformed body). */
+  | { kind: 'failed'; message: string };
+
+/** The crates.io sparse index (or a mirror). Asks for each crate at most once per run. */
+export interface IndexSource {
+  lookup(name: string): Promise<CrateLookup>;
+}
+
+/** A cached HTTP response, for conditional requests (`If-None-Match`, `If-Modified-Since`). */
+export interface CachedResponse {
+  etag: string | null;
+  lastModified: string | null;
+  /** ISO time the body was fetched. */
+  fetchedAt: string;
+  body: Uint8Array;
+}
+
+/** Keeps cached responses between runs (in the result store). Keys are plain strings. */
+export interface HttpCache {
+  get(key: string): Promise<CachedResponse | undefined>;
+  put(key: string, value: CachedResponse): Promise<void>;
+}
+
+export type RepoLocation =
+  | { kind: 'github'; repo: string }
+  | { kind: 'gitlab'; project: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'path'; path: string };
+
+/** One repository of the configuration. */
+export interface RepoConfig {
+  name: string;
+  location: RepoLocation;
+  /** Branch, tag or commit; the default branch when absent. */
+  ref: string | null;
+  /** Paths of lockfiles to read; null: discover every Cargo.lock in the tree. */
+  lockfiles: string[] | null;
+  /** Paths of manifests to read; null: discover every Cargo.toml in the tree. */
+  manifests: string[] | null;
+  ignores: Ignore[];
+  deny: DenyKind[];
+}
+
+export interface RepoFile {
+  /** Path inside the repository, `/`-separated. */
+  path: string;
+  text: string;
+}
+
+/** What a repository source brings back for one repository. */
+export interface RepoSnapshot {
+  /** The commit the files were read at, when the source knows it. */
+  commit: string | null;
+  /** The ref that was read (the default branch's name when none was configured), when known. */
+  ref: string | null;
+  lockfiles: RepoFile[];
+  manifests: RepoFile[];
+  /** `.cargo/audit.toml` and `deny.toml` at the repository root, when present. */
+  policyFiles: RepoFile[];
+}
+
+/** Reads one kind of repository location. Throws RepoFetchError when it cannot. */
+export interface RepoSource {
+  fetchRepository(repo: RepoConfig): Promise<RepoSnapshot>;
+}
+
+/** Where scan results are kept: the filesystem by default, S3 on AWS. */
+export interface ResultStore {
+  /** The latest result of a repository, or undefined before its first scan. */
+  readLatest(repository: string): Promise<ScanResult | undefined>;
+  /** Writes the result as the repository's latest and adds it to its history (never overwritten). */
+  write(result: ScanResult): Promise<void>;
+  writeSummary(index: SummaryIndex): Promise<void>;
+  readSummary(): Promise<SummaryIndex | undefined>;
+  /** Cached HTTP responses kept with the results (index files, the advisory archive). */
+  readonly cache: HttpCache;
+}
+
+/** A new finding at or above the alert threshold. */
+export interface Alert {
+  repository: string;
+  lockfile: string;
+  finding: Finding;
+}
+
+/** Tells people about new findings: the terminal by default, SNS on AWS. */
+export interface Alerter {
+  send(alerts: readonly Alert[]): Promise<void>;
 }
