@@ -1,10 +1,14 @@
-// The audit use case: one lockfile's text against a loaded database, as a result document.
-// A lockfile that cannot be parsed becomes an error in the result, never a crash.
+// Auditing one repository's lockfiles against a loaded database (and, when it was asked,
+// the registry index), as a result document. A lockfile that cannot be parsed becomes an
+// error in the result, never a crash; a repository that could not be read becomes an
+// error result.
 import type { AdvisoryDb } from '../core/advisory.ts';
 import { auditLockfile, type Ignore } from '../core/audit.ts';
+import { diffFindings } from '../core/diff.ts';
 import { errorMessage, LockfileParseError } from '../core/errors.ts';
 import { parseLockfile } from '../core/lockfile.ts';
 import type { DenyKind } from '../core/policy.ts';
+import type { CrateLookup } from '../core/ports.ts';
 import { emptyCounts, SCHEMA_VERSION, sumCounts, worstStatus, type LockfileResult, type ScanResult } from '../core/result.ts';
 import { TOOL_VERSION } from './version.ts';
 
@@ -12,6 +16,8 @@ export interface LockfileInput {
   /** The path shown in results and messages. */
   path: string;
   text: string;
+  /** The workspace's `rust-version`, when its Cargo.toml says. */
+  rustVersion?: string | null;
 }
 
 export interface AuditRequest {
@@ -22,6 +28,9 @@ export interface AuditRequest {
   ignores: readonly Ignore[];
   deny: readonly DenyKind[];
   now: Date;
+  index?: ReadonlyMap<string, CrateLookup>;
+  /** The repository's previous result, for new and resolved findings. */
+  previous?: ScanResult;
 }
 
 function failedLockfile(path: string, error: unknown): LockfileResult {
@@ -30,27 +39,20 @@ function failedLockfile(path: string, error: unknown): LockfileResult {
     path,
     format: null,
     packageCount: 0,
+    rustVersion: null,
     status: 'error',
     findings: [],
     ignored: [],
     ignoreProblems: [],
     duplicates: [],
+    outdated: [],
+    notCovered: [],
     errors: [{ message: errorMessage(error), line: location?.line ?? null, field: location?.field ?? null }],
     counts: emptyCounts(),
   };
 }
 
-/** Audits every lockfile of one repository and assembles the result document. */
-export function auditRepository(request: AuditRequest): ScanResult {
-  const today = request.now.toISOString().slice(0, 10);
-  const lockfiles = request.lockfiles.map((input) => {
-    try {
-      return auditLockfile(parseLockfile(input.text, input.path), request.db, { ignores: request.ignores, deny: request.deny, today });
-    } catch (error) {
-      if (error instanceof LockfileParseError) return failedLockfile(input.path, error);
-      throw error;
-    }
-  });
+function document(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>, lockfiles: LockfileResult[], errors: string[]): ScanResult {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'cratewatch', version: TOOL_VERSION },
@@ -59,12 +61,35 @@ export function auditRepository(request: AuditRequest): ScanResult {
     advisoryDb: {
       revision: request.db.revision,
       location: request.dbLocation,
+      fetchedAt: request.db.fetchedAt,
       advisoryCount: request.db.advisoryCount,
       diagnostics: request.db.diagnostics,
     },
     policy: { deny: [...request.deny] },
-    status: worstStatus(lockfiles.map((l) => l.status)),
+    status: errors.length > 0 ? 'error' : worstStatus(lockfiles.map((l) => l.status)),
+    errors,
     lockfiles,
     counts: sumCounts(lockfiles.map((l) => l.counts)),
+    diff: errors.length > 0 ? { previousScanAt: request.previous?.scannedAt ?? null, new: [], resolved: [] } : diffFindings(request.repository.name, request.previous, lockfiles),
   };
+}
+
+/** Audits every lockfile of one repository and assembles the result document. */
+export function auditRepository(request: AuditRequest): ScanResult {
+  const today = request.now.toISOString().slice(0, 10);
+  const lockfiles = request.lockfiles.map((input) => {
+    try {
+      const options = { ignores: request.ignores, deny: request.deny, today, rustVersion: input.rustVersion ?? null };
+      return auditLockfile(parseLockfile(input.text, input.path), request.db, request.index ? { ...options, index: request.index } : options);
+    } catch (error) {
+      if (error instanceof LockfileParseError) return failedLockfile(input.path, error);
+      throw error;
+    }
+  });
+  return document(request, lockfiles, []);
+}
+
+/** The result of a repository that could not be read at all: an error, with why. */
+export function failedRepository(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>, error: unknown): ScanResult {
+  return document(request, [], [errorMessage(error)]);
 }

@@ -63,6 +63,8 @@ export interface AdvisoryDb {
   toolchain: readonly Advisory[];
   advisoryCount: number;
   diagnostics: AdvisoryDiagnostic[];
+  /** ISO time the database was downloaded, when it came over the network. */
+  fetchedAt: string | null;
 }
 
 /** One file read from the database, its path relative to the database root. */
@@ -271,5 +273,5 @@ export function buildAdvisoryDb(files: Iterable<AdvisoryFile>, revision: string)
     if (list) list.push(advisory);
     else byPackage.set(advisory.package, [advisory]);
   }
-  return { revision, byPackage, toolchain, advisoryCount, diagnostics };
+  return { revision, byPackage, toolchain, advisoryCount, diagnostics, fetchedAt: null };
 }

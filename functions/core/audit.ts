@@ -4,10 +4,12 @@ import { isAffected } from './advisory-ranges.ts';
 import { INFORMATIONAL_KINDS, type Advisory, type AdvisoryDb } from './advisory.ts';
 import { DependencyPaths } from './dependency-paths.ts';
 import { findDuplicates } from './duplicates.ts';
-import { findFix } from './fix.ts';
+import { findFix, type Fix } from './fix.ts';
 import { CRATES_IO_REGISTRY, CRATES_IO_SPARSE, type LockedPackage, type Lockfile } from './lockfile.ts';
 import { failsPolicy, type DenyKind, type FindingKind } from './policy.ts';
-import { countFindings, type AdvisoryInfo, type Finding, type IgnoredFinding, type IgnoreProblem, type LockfileResult } from './result.ts';
+import { findOutdated } from './outdated.ts';
+import type { CrateLookup } from './ports.ts';
+import { countFindings, type AdvisoryInfo, type Finding, type IgnoredFinding, type IgnoreProblem, type LockfileResult, type NotCovered } from './result.ts';
 import { SEVERITIES, severityOfScore, type Severity } from './severity.ts';
 
 /** An advisory to leave out of the verdict, with why, until an optional date (`YYYY-MM-DD`). */
@@ -22,6 +24,10 @@ export interface AuditOptions {
   deny?: readonly DenyKind[];
   /** Today as `YYYY-MM-DD`, for ignore expiry: the core has no clock. */
   today: string;
+  /** What the registry index says of each crate (by name); absent when offline. */
+  index?: ReadonlyMap<string, CrateLookup>;
+  /** The workspace's `rust-version`, for MSRV-aware outdated versions. */
+  rustVersion?: string | null;
 }
 
 /** The finding kind of an advisory, or undefined for informational kinds RustSec may add later. */
@@ -68,6 +74,30 @@ export function matchAdvisories(pkg: LockedPackage, db: AdvisoryDb): Advisory[] 
   return candidates.filter((a) => a.withdrawn === undefined && appliesToSource(a, pkg) && isAffected(pkg.semver, a.ranges));
 }
 
+/** Non-yanked versions the index lists, when it was asked and answered. */
+function publishedVersions(lookup: CrateLookup | undefined): string[] | undefined {
+  return lookup?.kind === 'found' ? lookup.versions.filter((v) => !v.yanked).map((v) => v.version) : undefined;
+}
+
+/** The fix for a yanked version: the nearest release above it that is not yanked. */
+function yankedFix(pkg: LockedPackage, published: readonly string[]): Fix {
+  // No advisory ranges: any published, non-yanked version above the locked one will do.
+  return findFix(pkg.name, pkg.semver, [], published);
+}
+
+function notCoveredReason(pkg: LockedPackage, lookup: CrateLookup | undefined): NotCovered | undefined {
+  const base = { name: pkg.name, version: pkg.version, source: pkg.source?.raw ?? null };
+  if (pkg.source?.kind === 'registry') {
+    return { ...base, reason: 'other-registry', message: `from ${pkg.source.url}, not crates.io: RustSec advisories and the crates.io index do not cover it` };
+  }
+  if (pkg.source?.kind === 'git') {
+    return { ...base, reason: 'git', message: `a git dependency (${pkg.source.url}): RustSec advisories and the crates.io index do not cover it` };
+  }
+  if (lookup?.kind === 'gone') return { ...base, reason: 'gone-from-index', message: `not in the crates.io index (HTTP ${lookup.status}): deleted or never published` };
+  if (lookup?.kind === 'failed') return { ...base, reason: 'index-failed', message: `the index could not be read: ${lookup.message}` };
+  return undefined;
+}
+
 function compareFindings(a: Finding, b: Finding): number {
   return (
     SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
@@ -93,19 +123,28 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
   const ignored: IgnoredFinding[] = [];
   let paths: DependencyPaths | undefined;
 
+  const notCovered: NotCovered[] = [];
   for (const pkg of lockfile.packages) {
+    const lookup = options.index?.get(pkg.name);
+    const uncovered = notCoveredReason(pkg, pkg.source?.kind === 'crates-io' ? lookup : undefined);
+    if (uncovered) notCovered.push(uncovered);
+    const published = pkg.source?.kind === 'crates-io' ? publishedVersions(lookup) : undefined;
+    const base = () => {
+      paths ??= new DependencyPaths(lockfile);
+      return { package: { name: pkg.name, version: pkg.version, source: pkg.source?.raw ?? null }, paths: paths.pathsTo(pkg.index), line: pkg.line };
+    };
+    if (lookup?.kind === 'found' && pkg.source?.kind === 'crates-io' && lookup.versions.some((v) => v.version === pkg.version && v.yanked)) {
+      findings.push({ kind: 'yanked', severity: 'informational', fix: yankedFix(pkg, published ?? []), ...base() });
+    }
     for (const advisory of matchAdvisories(pkg, db)) {
       const kind = kindOf(advisory);
       if (kind === undefined) continue;
-      paths ??= new DependencyPaths(lockfile);
       const finding: Finding = {
         kind,
         severity: severityOf(advisory, kind),
-        package: { name: pkg.name, version: pkg.version, source: pkg.source?.raw ?? null },
         advisory: advisoryInfo(advisory),
-        fix: findFix(pkg.name, pkg.semver, advisory.ranges),
-        paths: paths.pathsTo(pkg.index),
-        line: pkg.line,
+        fix: findFix(pkg.name, pkg.semver, advisory.ranges, published),
+        ...base(),
       };
       const ignore = findIgnore(advisory, active);
       if (ignore) {
@@ -136,11 +175,14 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
     path: lockfile.path,
     format: lockfile.format,
     packageCount: lockfile.packages.length,
+    rustVersion: options.rustVersion ?? null,
     status,
     findings,
     ignored,
     ignoreProblems,
     duplicates,
+    outdated: options.index ? findOutdated(lockfile, options.index, options.rustVersion ?? null) : [],
+    notCovered,
     errors: [],
     counts: countFindings(findings, ignored.length, duplicates.length),
   };

@@ -80,17 +80,62 @@ export interface Counts {
   byKind: Record<FindingKind, number>;
 }
 
+/** A package with newer releases, as `cargo outdated` shows it. */
+export interface OutdatedPackage {
+  name: string;
+  version: string;
+  /** Newest release (not yanked, not a prerelease) the locked version's requirement admits (`^locked`); null if none is newer. */
+  compatible: string | null;
+  /** Newest release of all; null if none is newer than the locked one. */
+  latest: string | null;
+  /** Depended on directly by a workspace member. */
+  direct: boolean;
+  /** True when newer releases exist but need a newer Rust than the workspace's `rust-version`. */
+  msrvLimited: boolean;
+}
+
+/** A locked package the index checks could not cover, and why. */
+export interface NotCovered {
+  name: string;
+  version: string;
+  source: string | null;
+  reason: 'other-registry' | 'git' | 'gone-from-index' | 'index-failed';
+  message: string;
+}
+
 export interface LockfileResult {
   path: string;
   format: number | null;
   packageCount: number;
+  /** The workspace's `rust-version` from its Cargo.toml, when known. */
+  rustVersion: string | null;
   status: LockfileStatus;
   findings: Finding[];
   ignored: IgnoredFinding[];
   ignoreProblems: IgnoreProblem[];
   duplicates: Duplicate[];
+  outdated: OutdatedPackage[];
+  notCovered: NotCovered[];
   errors: LockfileError[];
   counts: Counts;
+}
+
+/** A finding named by its identity, for new/resolved lists. */
+export interface FindingRef {
+  lockfile: string;
+  kind: FindingKind;
+  /** The advisory id, or `yanked`. */
+  id: string;
+  package: { name: string; version: string };
+  severity: Severity;
+}
+
+/** What changed since the repository's previous result. */
+export interface ScanDiff {
+  /** When the previous scan ran; null on the first scan (then every finding counts as new). */
+  previousScanAt: string | null;
+  new: FindingRef[];
+  resolved: FindingRef[];
 }
 
 export interface ScanResult {
@@ -99,11 +144,35 @@ export interface ScanResult {
   repository: { name: string; source: string; ref: string | null; commit: string | null };
   /** ISO 8601 time the scan ran. */
   scannedAt: string;
-  advisoryDb: { revision: string; location: string; advisoryCount: number; diagnostics: AdvisoryDiagnostic[] };
+  advisoryDb: { revision: string; location: string; fetchedAt: string | null; advisoryCount: number; diagnostics: AdvisoryDiagnostic[] };
   policy: { deny: DenyKind[] };
   status: LockfileStatus;
+  /** Why the repository could not be scanned (then `lockfiles` is empty), or other repository-level problems. */
+  errors: string[];
   lockfiles: LockfileResult[];
   counts: Counts;
+  diff: ScanDiff;
+}
+
+/** One row per repository in `results/index.json`. */
+export interface SummaryRow {
+  name: string;
+  source: string;
+  status: LockfileStatus;
+  scannedAt: string;
+  advisoryDbRevision: string;
+  lockfileCount: number;
+  counts: Counts;
+  newFindings: number;
+  resolvedFindings: number;
+  outdated: number;
+  error: string | null;
+}
+
+export interface SummaryIndex {
+  schemaVersion: typeof SCHEMA_VERSION;
+  generatedAt: string;
+  repositories: SummaryRow[];
 }
 
 /** Worst first: the status of a repository is the worst of its lockfiles'. */

@@ -6,11 +6,22 @@ import addFormats from 'ajv-formats';
 const schema = JSON.parse(readFileSync(new URL('../../functions/core/result.schema.json', import.meta.url), 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
 addFormats.default(ajv);
-const validate = ajv.compile(schema);
+ajv.addSchema(schema);
+const validateResult = ajv.getSchema(schema.$id)!;
+const validateSummary = ajv.getSchema(`${schema.$id}#/$defs/summaryIndex`)!;
+
+function check(validate: typeof validateResult, doc: unknown, what: string): void {
+  if (!validate(doc)) {
+    throw new Error(`${what} does not match result.schema.json:\n${ajv.errorsText(validate.errors, { separator: '\n' })}`);
+  }
+}
 
 /** Throws with every schema violation listed when `doc` is not a valid result. */
 export function assertValidResult(doc: unknown): void {
-  if (!validate(doc)) {
-    throw new Error(`result does not match result.schema.json:\n${ajv.errorsText(validate.errors, { separator: '\n' })}`);
-  }
+  check(validateResult, doc, 'result');
+}
+
+/** Throws when `doc` is not a valid `results/index.json` summary. */
+export function assertValidSummary(doc: unknown): void {
+  check(validateSummary, doc, 'summary index');
 }

@@ -1,0 +1,40 @@
+// New and resolved findings between a repository's previous result and this one, by
+// finding identity (repository, lockfile, kind, advisory id or `yanked`, crate, version).
+import { findingKey, type FindingRef, type LockfileResult, type ScanDiff, type ScanResult } from './result.ts';
+
+function refsOf(repository: string, lockfiles: readonly LockfileResult[]): Map<string, FindingRef> {
+  const refs = new Map<string, FindingRef>();
+  for (const lockfile of lockfiles) {
+    for (const finding of lockfile.findings) {
+      refs.set(findingKey(repository, lockfile.path, finding), {
+        lockfile: lockfile.path,
+        kind: finding.kind,
+        id: finding.advisory?.id ?? 'yanked',
+        package: { name: finding.package.name, version: finding.package.version },
+        severity: finding.severity,
+      });
+    }
+  }
+  return refs;
+}
+
+/**
+ * Compares this scan's lockfiles with the previous result. On a first scan every finding
+ * is new. A lockfile that failed to parse this time keeps its previous findings out of
+ * `resolved`: nothing is called fixed that was not looked at.
+ */
+export function diffFindings(repository: string, previous: ScanResult | undefined, lockfiles: readonly LockfileResult[]): ScanDiff {
+  const current = refsOf(repository, lockfiles);
+  if (!previous) return { previousScanAt: null, new: [...current.values()], resolved: [] };
+  const unread = new Set(lockfiles.filter((l) => l.status === 'error').map((l) => l.path));
+  const before = refsOf(repository, previous.lockfiles.filter((l) => !unread.has(l.path)));
+  if (previous.errors.length > 0 && previous.lockfiles.length === 0) {
+    // The previous scan could not read the repository: compare with the last one that could.
+    return { previousScanAt: previous.scannedAt, new: [...current.values()], resolved: [] };
+  }
+  return {
+    previousScanAt: previous.scannedAt,
+    new: [...current].filter(([key]) => !before.has(key)).map(([, ref]) => ref),
+    resolved: [...before].filter(([key]) => !current.has(key) && !unread.has(before.get(key)!.lockfile)).map(([, ref]) => ref),
+  };
+}
