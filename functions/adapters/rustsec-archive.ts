@@ -6,7 +6,8 @@ import { gunzipSync } from 'node:zlib';
 import { unpackTar } from 'modern-tar';
 import { buildAdvisoryDb, type AdvisoryDb, type AdvisoryFile } from '../core/advisory.ts';
 import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
-import type { AdvisorySource } from '../core/ports.ts';
+import type { AdvisorySource, HttpCache } from '../core/ports.ts';
+import { BodyTooLargeError, type HttpClient } from './http-client.ts';
 
 /** Archives larger than this (compressed) are refused; the real database is under 1 MiB. */
 export const MAX_ARCHIVE_BYTES = 64 * 1024 * 1024;
@@ -132,5 +133,77 @@ export class LocalAdvisoryDbSource implements AdvisorySource {
       throw new AdvisoryDbError(`${path}: no advisories found (expected crates/<name>/<ID>.md files)${db.diagnostics.length ? `; ${db.diagnostics.length} could not be parsed` : ''}`);
     }
     return db;
+  }
+}
+
+export interface HttpAdvisoryDbOptions {
+  url: string;
+  http: HttpClient;
+  /** Keeps the archive and its ETag between runs. */
+  cache: HttpCache;
+  now: () => Date;
+  /** Use only the cached copy; never touch the network. */
+  offline?: boolean;
+  /** Called when a cached copy stands in for a download that failed. */
+  warn?: (message: string) => void;
+}
+
+const ARCHIVE_CACHE_KEY = 'advisory-db/archive';
+
+/**
+ * The database downloaded as a GitHub-style archive over HTTPS. The archive is cached with
+ * its ETag: the next run asks with If-None-Match and a 304 means the cached copy is current.
+ * When the download fails but a cached copy exists, that copy is used and a warning given.
+ */
+export class HttpAdvisoryDbSource implements AdvisorySource {
+  readonly location: string;
+  private readonly options: HttpAdvisoryDbOptions;
+
+  constructor(options: HttpAdvisoryDbOptions) {
+    this.location = options.url;
+    this.options = options;
+  }
+
+  async load(): Promise<AdvisoryDb> {
+    const { url, http, cache, now, offline, warn } = this.options;
+    const cached = await cache.get(ARCHIVE_CACHE_KEY);
+    if (offline) {
+      if (!cached) throw new AdvisoryDbError(`${url}: offline and no cached copy of the advisory database; run once online first, or pass a local path`);
+      return this.parse(cached.body, cached.fetchedAt);
+    }
+    const headers: Record<string, string> = {};
+    if (cached?.etag) headers['if-none-match'] = cached.etag;
+    if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
+    let response;
+    try {
+      response = await http.request(url, { headers, maxBytes: MAX_ARCHIVE_BYTES });
+    } catch (error) {
+      const reason = error instanceof BodyTooLargeError ? `${errorMessage(error)} for an advisory database` : errorMessage(error);
+      if (cached && !(error instanceof BodyTooLargeError)) {
+        warn?.(`could not download the advisory database (${reason}); using the copy fetched ${cached.fetchedAt}`);
+        return this.parse(cached.body, cached.fetchedAt);
+      }
+      throw new AdvisoryDbError(`${url}: cannot download the advisory database: ${reason}`, { cause: error });
+    }
+    if (response.status === 304 && cached) return this.parse(cached.body, cached.fetchedAt);
+    if (response.status !== 200) {
+      if (cached) {
+        warn?.(`the advisory database download answered HTTP ${response.status}; using the copy fetched ${cached.fetchedAt}`);
+        return this.parse(cached.body, cached.fetchedAt);
+      }
+      throw new AdvisoryDbError(`${url}: HTTP ${response.status} for the advisory database; check sources.advisory_db`);
+    }
+    const fetchedAt = now().toISOString();
+    const db = await this.parse(response.body, fetchedAt);
+    // Cache only an archive that parsed: a corrupt download must not replace a good copy.
+    await cache.put(ARCHIVE_CACHE_KEY, { etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified'), fetchedAt, body: response.body });
+    return db;
+  }
+
+  private async parse(body: Uint8Array, fetchedAt: string): Promise<AdvisoryDb> {
+    const { files, revision } = await readAdvisoryArchive(body, this.location);
+    const db = buildAdvisoryDb(files, revision);
+    if (db.advisoryCount === 0) throw new AdvisoryDbError(`${this.location}: the archive holds no advisories`);
+    return { ...db, fetchedAt };
   }
 }
