@@ -8,6 +8,7 @@ import { EXIT, UsageError } from './usage-error.ts';
 const HELP = `Usage: cratewatch <command> [options]
 
 Commands:
+  scan               scan every repository of cratewatch.toml (results in .cratewatch/)
   audit [LOCKFILE]   audit a Cargo.lock against the RustSec advisory database
 
 Run "cratewatch <command> --help" for a command's options.
@@ -19,6 +20,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     switch (command) {
       case 'audit':
         return await runAudit(rest, io);
+      case 'scan':
+        // Loaded on demand: `audit` stays quick to start without the scan's adapters.
+        return await (await import('./scan.ts')).runScanCommand(rest, io);
       case '--version':
       case '-V':
         io.stdout.write(`cratewatch ${TOOL_VERSION}\n`);
@@ -27,7 +31,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        io.stdout.write(command === 'help' && rest[0] === 'audit' ? AUDIT_HELP : HELP);
+        io.stdout.write(command === 'help' && rest[0] === 'audit' ? AUDIT_HELP : command === 'help' && rest[0] === 'scan' ? (await import('./scan.ts')).SCAN_HELP : HELP);
         return EXIT.ok;
       default:
         throw new UsageError(`unknown command "${command}"\n\n${HELP}`);

@@ -47,6 +47,10 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
     const text = p.problem === 'expired' ? `ignore of ${p.id} expired on ${p.until}; it no longer applies` : `ignore of ${p.id} matched nothing; remove it`;
     lines.push(`  ${paint('yellow', 'warning')}: ${text} (reason was: ${p.reason})`);
   }
+  if (lockfile.notCovered.length > 0) {
+    lines.push('', `  not covered (${lockfile.notCovered.length})`);
+    for (const n of lockfile.notCovered) lines.push(`  ${n.name} ${n.version}: ${n.message}`);
+  }
   if (lockfile.duplicates.length > 0) {
     lines.push('', `  duplicates (${lockfile.duplicates.length})`);
     for (const d of lockfile.duplicates) {

@@ -334,9 +334,9 @@ describe('cratewatch audit usage and input errors', () => {
   });
 
   it('exits 2 on an unknown command', async () => {
-    const run = await runCli(['scan']);
+    const run = await runCli(["frobnicate"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^cratewatch: unknown command "scan"/);
+    expect(run.stderr).toMatch(/^cratewatch: unknown command "frobnicate"/);
   });
 });
 
