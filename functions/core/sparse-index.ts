@@ -65,7 +65,7 @@ function parseLine(line: string, crate: string, number: number): IndexVersion {
   try {
     entry = JSON.parse(line);
   } catch (error) {
-    throw new IndexParseError(crate, number, `not valid JSON (${errorMessage(error)}); the body may be truncated`, { cause: error });
+    throw new IndexParseError(crate, number, `not valid JSON (${errorMessage(error)}): a cut-off body, or not an index file`, { cause: error });
   }
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     throw new IndexParseError(crate, number, 'expected a JSON object per line');

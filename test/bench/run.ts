@@ -11,6 +11,7 @@ import type { AdvisoryDb } from '../../functions/core/advisory.ts';
 import { auditLockfile } from '../../functions/core/audit.ts';
 import { parseLockfile } from '../../functions/core/lockfile.ts';
 import { advisoryTarball, hasSharedData, lockfilesDir, sharedDataDir } from '../helpers/shared-data.ts';
+import { benchIndex } from './index-bench.ts';
 import { registryPackagesOf, syntheticLockfile } from './synthetic-lockfile.ts';
 
 const LARGEST = 'deps-rs-2026-05-07-bb162a4a4f6c.Cargo.lock';
@@ -132,3 +133,6 @@ if (!hasSharedData) {
   benchSynthetic(db);
   await benchProcess();
 }
+
+// The index benchmark needs no shared data: it serves its own index on loopback.
+await benchIndex(report);
