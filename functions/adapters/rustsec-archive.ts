@@ -183,7 +183,7 @@ export class HttpAdvisoryDbSource implements AdvisorySource {
         warn?.(`could not download the advisory database (${reason}); using the copy fetched ${cached.fetchedAt}`);
         return this.parse(cached.body, cached.fetchedAt);
       }
-      throw new AdvisoryDbError(`${url}: cannot download the advisory database: ${reason}`, { cause: error });
+      throw new AdvisoryDbError(`cannot download the advisory database: ${reason.startsWith(url) ? reason : `${url}: ${reason}`}`, { cause: error });
     }
     if (response.status === 304 && cached) return this.parse(cached.body, cached.fetchedAt);
     if (response.status !== 200) {

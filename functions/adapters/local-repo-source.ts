@@ -1,0 +1,160 @@
+// Reads a repository checked out (or just present) on this machine: Cargo files found by
+// walking the directory, the commit from .git when it is a git checkout.
+import type { Dirent } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { RepoFetchError, errorMessage } from '../core/errors.ts';
+import type { RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
+
+export interface LocalRepoSourceOptions {
+  /** Files larger than this are refused, not read. */
+  maxFileBytes: number;
+}
+
+/** Folders whose Cargo files are build output or third-party copies, not the repository's own. */
+const SKIPPED_DIRS = new Set(['target', 'vendor', 'node_modules', '.git']);
+const POLICY_FILES = ['.cargo/audit.toml', 'deny.toml'];
+/** A SHA-1 or SHA-256 object id. */
+const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** The files under `location.path` as they are on disk now. */
+export class LocalRepoSource implements RepoSource {
+  private readonly maxFileBytes: number;
+
+  constructor(options: LocalRepoSourceOptions) {
+    this.maxFileBytes = options.maxFileBytes;
+  }
+
+  /** `ref` is the branch checked out (null when detached or not git); a configured `ref` is not checked out. */
+  async fetchRepository(repo: RepoConfig): Promise<RepoSnapshot> {
+    if (repo.location.kind !== 'path') throw new RepoFetchError(`${repo.name}: a ${repo.location.kind} location cannot be read by the local source`);
+    const root = resolve(repo.location.path);
+    const where = `path ${root}`;
+    let info;
+    try {
+      info = await stat(root);
+    } catch (error) {
+      throw new RepoFetchError(`${where}: no such directory (${codeOf(error)}): check the \`path\` of repository "${repo.name}" in cratewatch.toml`, null, { cause: error });
+    }
+    if (!info.isDirectory()) throw new RepoFetchError(`${where}: not a directory: give the folder that holds Cargo.lock, not the file`);
+
+    const found = repo.lockfiles === null || repo.manifests === null ? await discover(where, root) : [];
+    const lockPaths = repo.lockfiles?.map((p) => checkedPath(where, p, 'lockfiles')) ?? named(found, 'Cargo.lock');
+    const manifestPaths = repo.manifests?.map((p) => checkedPath(where, p, 'manifests')) ?? named(found, 'Cargo.toml');
+    const read = (path: string, field: 'lockfiles' | 'manifests' | null) => this.readFile(where, root, path, field);
+
+    const lockfiles = (await Promise.all(lockPaths.map((p) => read(p, repo.lockfiles ? 'lockfiles' : null)))) as RepoFile[];
+    const manifests = (await Promise.all(manifestPaths.map((p) => read(p, repo.manifests ? 'manifests' : null)))) as RepoFile[];
+    const policyFiles = (await Promise.all(POLICY_FILES.map((p) => read(p, null)))).filter((f) => f !== undefined);
+    const { commit, ref } = await gitHead(root);
+    return { commit, ref, lockfiles, manifests, policyFiles };
+  }
+
+  /** A file's text; a missing configured file (`field`) is an error, any other missing file is undefined. */
+  private async readFile(where: string, root: string, path: string, field: 'lockfiles' | 'manifests' | null): Promise<RepoFile | undefined> {
+    const full = join(root, path);
+    const info = await stat(full).catch((error: unknown) => {
+      if (codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR') return undefined;
+      throw new RepoFetchError(`${where}: cannot read ${path} (${errorMessage(error)}): check its permissions`, null, { cause: error });
+    });
+    if (!info?.isFile()) {
+      if (field === null) return undefined;
+      throw new RepoFetchError(
+        `${where}: ${path} ${info ? 'is not a file' : 'not found'}: fix the \`${field}\` paths of this repository in cratewatch.toml, or remove them to discover every ${field === 'lockfiles' ? 'Cargo.lock' : 'Cargo.toml'}`,
+      );
+    }
+    if (info.size > this.maxFileBytes) {
+      throw new RepoFetchError(`${where}: ${path} refused: ${info.size} bytes, over the ${this.maxFileBytes}-byte limit per file (raise \`max_file_bytes\` in cratewatch.toml if the file is genuine)`);
+    }
+    try {
+      return { path, text: await readFile(full, 'utf8') };
+    } catch (error) {
+      throw new RepoFetchError(`${where}: cannot read ${path} (${errorMessage(error)}): check its permissions`, null, { cause: error });
+    }
+  }
+}
+
+/** Repository-relative paths of every Cargo.lock and Cargo.toml, never entering skipped folders. */
+async function discover(where: string, root: string): Promise<string[]> {
+  const found: string[] = [];
+  const visit = async (dir: string, prefix: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      throw new RepoFetchError(`${where}: cannot list ${prefix || '.'} (${errorMessage(error)}): check its permissions, or list the files in \`lockfiles\` and \`manifests\``, null, {
+        cause: error,
+      });
+    }
+    for (const entry of entries) {
+      // Symlinked folders are not followed (they may loop or leave the repository); symlinked files are read.
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) await visit(join(dir, entry.name), `${prefix}${entry.name}/`);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && (entry.name === 'Cargo.lock' || entry.name === 'Cargo.toml')) {
+        found.push(prefix + entry.name);
+      }
+    }
+  };
+  await visit(root, '');
+  return found;
+}
+
+function named(paths: string[], name: 'Cargo.lock' | 'Cargo.toml'): string[] {
+  return paths.filter((p) => p === name || p.endsWith(`/${name}`)).sort(byDepthThenPath);
+}
+
+function byDepthThenPath(a: string, b: string): number {
+  const depth = a.split('/').length - b.split('/').length;
+  return depth !== 0 ? depth : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A configured path, relative to the root and staying inside it. */
+function checkedPath(where: string, path: string, field: string): string {
+  const clean = path.replace(/^(\.\/)+/, '');
+  const parts = clean.split('/');
+  if (clean === '' || clean.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new RepoFetchError(`${where}: "${path}" in \`${field}\` is not a path inside the repository: write it relative to the root, like "crates/app/Cargo.lock"`);
+  }
+  return clean;
+}
+
+/**
+ * The commit checked out and its branch, read from `.git` without running git: HEAD, then the
+ * loose ref, then packed-refs (where refs live after `git gc`). A `.git` file (worktree,
+ * submodule) points at the real git directory. Not a git checkout: both null.
+ */
+async function gitHead(root: string): Promise<{ commit: string | null; ref: string | null }> {
+  const none = { commit: null, ref: null };
+  let gitDir = join(root, '.git');
+  try {
+    if ((await stat(gitDir)).isFile()) {
+      const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(gitDir, 'utf8'));
+      if (!pointer) return none;
+      gitDir = resolve(root, pointer[1]!.trim());
+    }
+  } catch {
+    return none;
+  }
+  const text = (path: string) => readFile(path, 'utf8').then((t) => t.trim(), () => undefined);
+  const common = await text(join(gitDir, 'commondir'));
+  const commonDir = common === undefined ? gitDir : resolve(gitDir, common);
+  const head = await text(join(gitDir, 'HEAD'));
+  if (head === undefined) return none;
+  if (OBJECT_ID.test(head)) return { commit: head, ref: null };
+  if (!head.startsWith('ref:')) return none;
+  const name = head.slice(4).trim();
+  const ref = name.replace(/^refs\/heads\//, '');
+  for (const dir of new Set([gitDir, commonDir])) {
+    const loose = await text(join(dir, name));
+    if (loose !== undefined && OBJECT_ID.test(loose)) return { commit: loose, ref };
+  }
+  const packed = (await text(join(commonDir, 'packed-refs'))) ?? '';
+  const line = packed.split('\n').find((l) => l.endsWith(` ${name}`) && !l.startsWith('#'));
+  const commit = line?.slice(0, line.indexOf(' '));
+  // An unborn branch (no commit yet) has a name but no commit.
+  return { commit: commit !== undefined && OBJECT_ID.test(commit) ? commit : null, ref };
+}
+
+function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+}

@@ -1,0 +1,148 @@
+// `cratewatch scan`: every repository of cratewatch.toml, on this machine, results in a
+// local folder, alerts on the terminal. The composition root of the embedded mode.
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConsoleAlerter } from '../adapters/console-alerter.ts';
+import { FsResultStore } from '../adapters/fs-result-store.ts';
+import { GithubRepoSource } from '../adapters/github-repo-source.ts';
+import { GitlabRepoSource } from '../adapters/gitlab-repo-source.ts';
+import { HttpClient } from '../adapters/http-client.ts';
+import { LocalRepoSource } from '../adapters/local-repo-source.ts';
+import { HttpAdvisoryDbSource, LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
+import { SparseIndexSource } from '../adapters/sparse-index.ts';
+import { UrlRepoSource } from '../adapters/url-repo-source.ts';
+import { ConfigErrors, filterRepositories, loadConfig, type Config } from '../app/config.ts';
+import { runScan, type ScanEvent } from '../app/scan-pipeline.ts';
+import { TOOL_VERSION } from '../app/version.ts';
+import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
+import type { RepoSource } from '../core/ports.ts';
+import type { CommandIo } from './audit.ts';
+import { renderSummary } from './render-summary.ts';
+import { EXIT, UsageError } from './usage-error.ts';
+
+export const SCAN_HELP = `Usage: cratewatch scan [options]
+
+Scans every repository in the configuration: fetches its Cargo.lock files, audits them
+against the RustSec database and the crates.io index, writes results to the output folder,
+prints alerts for new findings at or above the threshold, then a summary.
+
+Options:
+  --config FILE   the configuration (default: cratewatch.toml)
+  --out DIR       where results and caches go (default: .cratewatch)
+  --repo NAME     scan only this repository (repeatable)
+  --offline       never use the network: cached advisory database, no index,
+                  local repositories only
+  -h, --help      show this help
+
+Exit codes: 0 clean, 1 findings fail the policy, 2 configuration or usage error,
+3 some repositories (or alerts) could not be handled.
+`;
+
+const URL_LIKE = /^https?:\/\//;
+
+function userAgent(): string {
+  return `cratewatch/${TOOL_VERSION} (+https://github.com/cratewatch/cratewatch)`;
+}
+
+async function readConfig(path: string, env: NodeJS.ProcessEnv): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the configuration ${path}: ${errorMessage(error)} (pass --config FILE; cratewatch.example.toml is a start)`);
+  }
+  try {
+    return loadConfig(text, path, { GITHUB_TOKEN: env.GITHUB_TOKEN, GITLAB_TOKEN: env.GITLAB_TOKEN });
+  } catch (error) {
+    if (error instanceof ConfigErrors) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function progressPrinter(io: CommandIo, total: number): (event: ScanEvent) => void {
+  let done = 0;
+  const tty = io.stderr === process.stderr && process.stderr.isTTY === true;
+  return (event) => {
+    if (event.kind === 'database') {
+      io.stderr.write(`advisory db ${event.revision}: ${event.advisoryCount} advisories${event.skipped ? `, ${event.skipped} skipped` : ''}\n`);
+    } else if (event.kind === 'repository-done') {
+      done++;
+      const r = event.result;
+      const detail = r.errors[0] ?? `${r.counts.findings} findings, ${r.diff.new.length} new`;
+      const line = `[${done}/${total}] ${event.name}: ${r.status} (${detail})`;
+      io.stderr.write(tty ? `\r\u001b[2K${line}\n` : `scan: ${line}\n`);
+    } else if (tty) {
+      io.stderr.write(`\r\u001b[2Kscanning ${event.name}…`);
+    }
+  };
+}
+
+/** Runs `cratewatch scan`; resolves to the exit code. */
+export async function runScanCommand(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', default: 'cratewatch.toml' },
+      out: { type: 'string', default: '.cratewatch' },
+      repo: { type: 'string', multiple: true, default: [] },
+      offline: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(SCAN_HELP);
+    return EXIT.ok;
+  }
+  const config = await readConfig(values.config, io.env);
+  let repositories = config.repositories;
+  if (values.repo.length > 0) {
+    try {
+      repositories = filterRepositories(config, values.repo);
+    } catch (error) {
+      if (error instanceof ConfigErrors) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  const base = dirname(resolve(values.config));
+  repositories = repositories.map((r) => (r.location.kind === 'path' && !isAbsolute(r.location.path) ? { ...r, location: { kind: 'path', path: resolve(base, r.location.path) } } : r));
+
+  const offline = values.offline;
+  const store = new FsResultStore(values.out);
+  const http = new HttpClient({ userAgent: userAgent(), timeoutMs: config.timeoutMs, retries: 4 });
+  const advisoryDb = config.sources.advisoryDb;
+  const advisorySource = URL_LIKE.test(advisoryDb)
+    ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache: store.cache, now: () => new Date(), offline, warn: (m) => io.stderr.write(`warning: ${m}\n`) })
+    : new LocalAdvisoryDbSource(isAbsolute(advisoryDb) ? advisoryDb : resolve(base, advisoryDb));
+  const repoSources: Partial<Record<string, RepoSource>> = { path: new LocalRepoSource({ maxFileBytes: config.maxFileBytes }) };
+  if (!offline) {
+    repoSources.github = new GithubRepoSource({ apiBase: config.sources.githubApi, token: config.tokens.github ?? undefined, http, maxFileBytes: config.maxFileBytes, rateLimitBudgetMs: 120_000 });
+    repoSources.gitlab = new GitlabRepoSource({ apiBase: config.sources.gitlabApi, token: config.tokens.gitlab ?? undefined, http, maxFileBytes: config.maxFileBytes });
+    repoSources.url = new UrlRepoSource({ http, maxFileBytes: config.maxFileBytes });
+  }
+  const index = offline ? null : new SparseIndexSource({ baseUrl: config.sources.index, cache: store.cache, http, concurrency: config.indexConcurrency });
+  const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+
+  let outcome;
+  try {
+    outcome = await runScan(
+      { repositories, configuredNames: config.repositories.map((r) => r.name), alerts: config.alerts, concurrency: config.concurrency },
+      {
+        advisorySource,
+        index,
+        repoSources,
+        store,
+        alerter: new ConsoleAlerter({ write: (text) => io.stdout.write(text), color }),
+        now: io.now,
+        onEvent: progressPrinter(io, repositories.length),
+      },
+    );
+  } catch (error) {
+    if (error instanceof AdvisoryDbError) throw new UsageError(error.message);
+    throw error;
+  }
+  io.stdout.write(renderSummary(outcome.results, { color }));
+  io.stdout.write(`results in ${resolve(values.out, 'results')}\n`);
+  if (outcome.alertFailure) io.stderr.write(`error: ${outcome.alertFailure}\n`);
+  return outcome.exitCode;
+}

@@ -1,0 +1,304 @@
+// GithubRepoSource against a real loopback server that answers like GitHub's REST API.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GithubRepoSource, type GithubRepoSourceOptions } from '../../functions/adapters/github-repo-source.ts';
+import { HttpClient } from '../../functions/adapters/http-client.ts';
+import { RepoFetchError } from '../../functions/core/errors.ts';
+import type { RepoConfig } from '../../functions/core/ports.ts';
+import { fixtureText } from '../helpers/fixtures.ts';
+import { startGithubServer, type GithubServer } from '../helpers/github-server.ts';
+
+const TOKEN = 'ghp_testtoken0123456789abcdefSECRET';
+const LOCK = fixtureText('v3.Cargo.lock');
+const XTASK_LOCK = fixtureText('v4.Cargo.lock');
+const WORKSPACE_TOML = '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n';
+const member = (name: string) => `[package]\nname = "${name}"\nversion = "0.1.0"\nedition = "2021"\n`;
+const AUDIT_TOML = '[advisories]\nignore = ["RUSTSEC-2099-0001"]\n';
+const DENY_TOML = '[advisories]\nignore = [{ id = "RUSTSEC-2099-0002", reason = "not reachable" }]\n';
+
+/** A workspace with nested members, a separate xtask workspace, build output and a vendored crate. */
+const WORKSPACE = {
+  'Cargo.toml': WORKSPACE_TOML,
+  'Cargo.lock': LOCK,
+  'README.md': '# app\n',
+  'crates/app/Cargo.toml': member('my-app'),
+  'crates/app/src/main.rs': 'fn main() {}\n',
+  'crates/lib/Cargo.toml': member('my-lib'),
+  'tools/xtask/Cargo.toml': member('xtask'),
+  'tools/xtask/Cargo.lock': XTASK_LOCK,
+  'target/package/my-app-0.1.0/Cargo.toml': member('my-app'),
+  'target/package/my-app-0.1.0/Cargo.lock': LOCK,
+  'crates/app/target/debug/build/Cargo.lock': LOCK,
+  'vendor/serde/Cargo.toml': member('serde'),
+};
+
+let server: GithubServer;
+
+beforeAll(async () => {
+  server = await startGithubServer(
+    [
+      { fullName: 'acme/workspace', files: WORKSPACE },
+      {
+        fullName: 'acme/policy',
+        defaultBranch: 'trunk',
+        files: { 'Cargo.toml': member('p'), 'Cargo.lock': LOCK, '.cargo/audit.toml': AUDIT_TOML, 'deny.toml': DENY_TOML, 'crates/x/deny.toml': DENY_TOML },
+        refs: { 'release/1.x': { 'crates/app/Cargo.toml': member('my-app'), 'crates/app/Cargo.lock': LOCK, 'deny.toml': DENY_TOML } },
+      },
+      { fullName: 'acme/secret', private: true, files: { 'Cargo.lock': LOCK, 'Cargo.toml': member('secret') } },
+    ],
+    { token: TOKEN },
+  );
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  server.requests.length = 0;
+  server.setRateLimit(undefined);
+});
+
+function source(options: Partial<GithubRepoSourceOptions> = {}): GithubRepoSource {
+  const http = new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 1, baseDelayMs: 1 });
+  return new GithubRepoSource({ apiBase: server.url, http, maxFileBytes: 1_000_000, rateLimitBudgetMs: 10_000, ...options });
+}
+
+function repo(name: string, extra: Partial<RepoConfig> = {}): RepoConfig {
+  return { name, location: { kind: 'github', repo: name }, ref: null, lockfiles: null, manifests: null, ignores: [], deny: [], ...extra };
+}
+
+async function failure(promise: Promise<unknown>): Promise<RepoFetchError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RepoFetchError);
+  return error as RepoFetchError;
+}
+
+const paths = (files: { path: string }[]) => files.map((f) => f.path);
+
+describe('GithubRepoSource', () => {
+  it('discovers every Cargo.lock and Cargo.toml of a nested workspace at the default branch, skipping target/ and vendor/', async () => {
+    const snapshot = await source().fetchRepository(repo('acme/workspace'));
+
+    const sha = server.commitOf('acme/workspace');
+    expect(snapshot.commit).toBe(sha);
+    expect(snapshot.ref).toBe('main');
+    expect(paths(snapshot.lockfiles)).toEqual(['Cargo.lock', 'tools/xtask/Cargo.lock']);
+    expect(paths(snapshot.manifests)).toEqual(['Cargo.toml', 'crates/app/Cargo.toml', 'crates/lib/Cargo.toml', 'tools/xtask/Cargo.toml']);
+    expect(snapshot.lockfiles[0]!.text).toBe(LOCK);
+    expect(snapshot.lockfiles[1]!.text).toBe(XTASK_LOCK);
+    expect(snapshot.manifests[0]!.text).toBe(WORKSPACE_TOML);
+    expect(snapshot.policyFiles).toEqual([]);
+
+    const asked = server.requests.map((r) => r.path);
+    expect(asked.slice(0, 3)).toEqual(['/repos/acme/workspace', '/repos/acme/workspace/commits/main', `/repos/acme/workspace/git/trees/${sha}?recursive=1`]);
+    // Files are read at the resolved commit, so a push during the scan cannot mix two trees;
+    // policy files absent from the tree are not asked for.
+    expect(asked.slice(3)).toEqual(
+      ['Cargo.lock', 'tools/xtask/Cargo.lock', 'Cargo.toml', 'crates/app/Cargo.toml', 'crates/lib/Cargo.toml', 'tools/xtask/Cargo.toml'].map(
+        (p) => `/repos/acme/workspace/contents/${p}?ref=${sha}`,
+      ),
+    );
+  });
+
+  it('sends the API version, JSON or raw media types and the user agent, and no Authorization without a token', async () => {
+    await source().fetchRepository(repo('acme/workspace'));
+    for (const { path, headers } of server.requests) {
+      expect(headers['x-github-api-version']).toBe('2022-11-28');
+      expect(headers['user-agent']).toBe('cratewatch-test');
+      expect(headers.authorization).toBeUndefined();
+      expect(headers.accept).toBe(path.includes('/contents/') ? 'application/vnd.github.raw' : 'application/vnd.github+json');
+    }
+  });
+
+  it('reads configured paths at a configured ref without asking for the repository or its tree', async () => {
+    const snapshot = await source().fetchRepository(repo('acme/policy', { ref: 'release/1.x', lockfiles: ['crates/app/Cargo.lock'], manifests: ['./crates/app/Cargo.toml'] }));
+
+    const sha = server.commitOf('acme/policy', 'release/1.x');
+    expect(snapshot).toMatchObject({ commit: sha, ref: 'release/1.x' });
+    expect(snapshot.lockfiles).toEqual([{ path: 'crates/app/Cargo.lock', text: LOCK }]);
+    expect(paths(snapshot.manifests)).toEqual(['crates/app/Cargo.toml']);
+    // Without a tree the policy files are asked for; the one missing at this ref is simply absent.
+    expect(snapshot.policyFiles).toEqual([{ path: 'deny.toml', text: DENY_TOML }]);
+    const asked = server.requests.map((r) => r.path);
+    expect(asked[0]).toBe('/repos/acme/policy/commits/release%2F1.x');
+    expect(asked.some((p) => p === '/repos/acme/policy' || p.includes('/git/trees/'))).toBe(false);
+  });
+
+  it('fetches .cargo/audit.toml and deny.toml at the root when present, not nested ones', async () => {
+    const snapshot = await source().fetchRepository(repo('acme/policy'));
+    expect(snapshot.ref).toBe('trunk');
+    expect(snapshot.policyFiles).toEqual([
+      { path: '.cargo/audit.toml', text: AUDIT_TOML },
+      { path: 'deny.toml', text: DENY_TOML },
+    ]);
+  });
+
+  it('fails naming the path when a configured lockfile is missing', async () => {
+    const error = await failure(source().fetchRepository(repo('acme/workspace', { lockfiles: ['app/Cargo.lock'], manifests: [] })));
+    expect(error.status).toBe(404);
+    expect(error.message).toMatch(/^github acme\/workspace: app\/Cargo\.lock not found at main \([0-9a-f]{12}\) \(404\): fix the `lockfiles` paths/);
+  });
+
+  it('refuses a configured path that leaves the repository', async () => {
+    const error = await failure(source().fetchRepository(repo('acme/workspace', { lockfiles: ['../other/Cargo.lock'], manifests: [] })));
+    expect(error.message).toContain('"../other/Cargo.lock" in `lockfiles` is not a path inside the repository');
+  });
+
+  it('fails with the ref when the configured ref does not exist', async () => {
+    const error = await failure(source().fetchRepository(repo('acme/workspace', { ref: 'no-such-branch' })));
+    expect(error.status).toBe(422);
+    expect(error.message).toBe('github acme/workspace: ref "no-such-branch" not found (422): check the branch, tag or commit in cratewatch.toml');
+  });
+
+  it('says how to fix a repository that is not found', async () => {
+    const error = await failure(source().fetchRepository(repo('acme/missing')));
+    expect(error.status).toBe(404);
+    expect(error.message).toBe('github acme/missing: not found (404): check the name, or set GITHUB_TOKEN for a private repository');
+  });
+
+  describe('private repositories', () => {
+    it('are not found without a token, with the hint to set GITHUB_TOKEN', async () => {
+      const error = await failure(source().fetchRepository(repo('acme/secret')));
+      expect(error.status).toBe(404);
+      expect(error.message).toContain('set GITHUB_TOKEN for a private repository');
+    });
+
+    it('are read with the token, sent as a Bearer Authorization header on every request', async () => {
+      const snapshot = await source({ token: TOKEN }).fetchRepository(repo('acme/secret'));
+      expect(paths(snapshot.lockfiles)).toEqual(['Cargo.lock']);
+      expect(server.requests.length).toBeGreaterThan(3);
+      expect(server.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    });
+
+    it('report a rejected token (401) without ever showing it', async () => {
+      const wrong = `${TOKEN}-expired`;
+      const adapter = source({ token: wrong });
+      const error = await failure(adapter.fetchRepository(repo('acme/secret')));
+      expect(error.status).toBe(401);
+      expect(error.message).toMatch(/GitHub rejected the token \(401: Bad credentials\): check that the token is valid and not expired/);
+      const seen = [error.message, String(error.stack), JSON.stringify(error), String((error.cause as Error | undefined)?.message)].join('\n');
+      expect(seen).not.toContain(wrong);
+      expect(JSON.stringify(adapter)).not.toContain(wrong);
+    });
+
+    it('never show the token in any failure message', async () => {
+      const adapter = source({ token: TOKEN, maxFileBytes: 100 });
+      const failures = await Promise.all([
+        failure(adapter.fetchRepository(repo('acme/missing'))),
+        failure(adapter.fetchRepository(repo('acme/secret', { ref: 'nope' }))),
+        failure(adapter.fetchRepository(repo('acme/secret'))),
+        failure(adapter.fetchRepository(repo('acme/secret', { lockfiles: ['x/Cargo.lock'], manifests: [] }))),
+      ]);
+      for (const error of failures) expect(`${error.message}\n${error.stack}`).not.toContain(TOKEN);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('waits out a 403 rate limit that resets within the budget, then reads the repository', async () => {
+      server.setRateLimit({ mode: 'until-reset', resetInSeconds: 1 });
+      const started = Date.now();
+      const snapshot = await source({ rateLimitBudgetMs: 5_000 }).fetchRepository(repo('acme/workspace'));
+      expect(paths(snapshot.lockfiles)).toEqual(['Cargo.lock', 'tools/xtask/Cargo.lock']);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      // One refused request, then the same request again after the reset: no hammering.
+      expect(server.requests[0]!.path).toBe('/repos/acme/workspace');
+      expect(server.requests[1]!.path).toBe('/repos/acme/workspace');
+    });
+
+    it('reports the rate limit and when it resets when that is past the budget, asking only once', async () => {
+      server.setRateLimit({ mode: 'always', resetInSeconds: 3_600 });
+      const error = await failure(source({ rateLimitBudgetMs: 10_000 }).fetchRepository(repo('acme/workspace')));
+      expect(error.status).toBe(403);
+      expect(error.message).toMatch(
+        /^github acme\/workspace: rate-limited by GitHub \(403\) until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(3[56]\d\d s from now\), longer than the 10 s left of the rate-limit wait budget: set GITHUB_TOKEN/,
+      );
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('spends one budget across the repositories of a source, and honours retry-after', async () => {
+      let clock = Date.now();
+      const slept: number[] = [];
+      const adapter = source({
+        rateLimitBudgetMs: 3_500,
+        now: () => clock,
+        sleep: async (ms) => {
+          slept.push(ms);
+          clock += ms;
+        },
+      });
+      server.setRateLimit({ mode: 'once', resetInSeconds: 2 });
+      await adapter.fetchRepository(repo('acme/workspace'));
+      server.setRateLimit({ mode: 'once', resetInSeconds: 3_600, retryAfterSeconds: 1 });
+      await adapter.fetchRepository(repo('acme/workspace'));
+      expect(slept).toEqual([2_000, 1_000]);
+
+      server.setRateLimit({ mode: 'once', resetInSeconds: 2 });
+      const error = await failure(adapter.fetchRepository(repo('acme/workspace')));
+      expect(error.message).toContain('longer than the 1 s left of the rate-limit wait budget');
+    });
+
+    it('waits out a 429 whose retry-after is longer than the shared client waits', async () => {
+      let clock = Date.now();
+      const slept: number[] = [];
+      const http = new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 2, maxRetryWaitMs: 10 });
+      const sleep = async (ms: number) => {
+        slept.push(ms);
+        clock += ms;
+      };
+      const adapter = source({ http, now: () => clock, sleep });
+      server.setRateLimit({ mode: 'once', resetInSeconds: 60, status: 429, retryAfterSeconds: 1 });
+      const snapshot = await adapter.fetchRepository(repo('acme/workspace'));
+      expect(snapshot.commit).toBe(server.commitOf('acme/workspace'));
+      expect(slept).toEqual([1_000]);
+      expect(server.requests.slice(0, 2).map((r) => r.path)).toEqual(['/repos/acme/workspace', '/repos/acme/workspace']);
+    });
+  });
+
+  describe('size limit', () => {
+    it('refuses a discovered file over the limit from the tree size, without downloading it', async () => {
+      const error = await failure(source({ maxFileBytes: 1_000 }).fetchRepository(repo('acme/workspace')));
+      expect(error.message).toBe(`github acme/workspace: Cargo.lock refused: ${Buffer.byteLength(LOCK)} bytes, over the 1000-byte limit per file (raise \`max_file_bytes\` in cratewatch.toml if the file is genuine)`);
+      expect(server.requests.some((r) => r.path.includes('/contents/'))).toBe(false);
+    });
+
+    it('refuses a configured file over the limit while reading it', async () => {
+      const error = await failure(source({ maxFileBytes: 1_000 }).fetchRepository(repo('acme/workspace', { lockfiles: ['Cargo.lock'], manifests: [] })));
+      expect(error.message).toBe('github acme/workspace: Cargo.lock refused: more than that, over the 1000-byte limit per file (raise `max_file_bytes` in cratewatch.toml if the file is genuine)');
+    });
+  });
+
+  describe('a truncated tree', () => {
+    let big: GithubServer;
+    const files: Record<string, string> = { 'Cargo.toml': WORKSPACE_TOML, 'Cargo.lock': LOCK, 'crates/app/Cargo.toml': member('my-app') };
+    for (let i = 0; i < 30; i++) files[`vendor/crate${i}/Cargo.toml`] = member(`crate${i}`);
+
+    beforeAll(async () => {
+      big = await startGithubServer([{ fullName: 'acme/big', files }], { treeLimit: 10 });
+    });
+    afterAll(() => big.close());
+
+    const bigSource = (options: Partial<GithubRepoSourceOptions> = {}) =>
+      new GithubRepoSource({
+        apiBase: big.url,
+        http: new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 0 }),
+        maxFileBytes: 1_000_000,
+        rateLimitBudgetMs: 0,
+        ...options,
+      });
+
+    it('is walked folder by folder, never entering skipped folders', async () => {
+      const snapshot = await bigSource().fetchRepository(repo('acme/big'));
+      expect(paths(snapshot.lockfiles)).toEqual(['Cargo.lock']);
+      expect(paths(snapshot.manifests)).toEqual(['Cargo.toml', 'crates/app/Cargo.toml']);
+      const trees = big.requests.filter((r) => r.path.includes('/git/trees/'));
+      // The recursive listing, then the root, crates/ and crates/app/: vendor/ is never listed.
+      expect(trees).toHaveLength(4);
+    });
+
+    it('fails with what to configure when the walk needs too many listings', async () => {
+      const error = await failure(bigSource({ maxTreeRequests: 2 }).fetchRepository(repo('acme/big')));
+      expect(error.message).toBe(
+        'github acme/big: the repository is too large to discover its Cargo files (GitHub truncated the tree, and more than 2 folders to list one by one): list them in `lockfiles` and `manifests` in cratewatch.toml',
+      );
+    });
+  });
+});
