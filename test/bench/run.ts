@@ -12,6 +12,7 @@ import { auditLockfile } from '../../functions/core/audit.ts';
 import { parseLockfile } from '../../functions/core/lockfile.ts';
 import { advisoryTarball, hasSharedData, lockfilesDir, sharedDataDir } from '../helpers/shared-data.ts';
 import { benchIndex } from './index-bench.ts';
+import { benchScan } from './scan-bench.ts';
 import { registryPackagesOf, syntheticLockfile } from './synthetic-lockfile.ts';
 
 const LARGEST = 'deps-rs-2026-05-07-bb162a4a4f6c.Cargo.lock';
@@ -134,5 +135,6 @@ if (!hasSharedData) {
   await benchProcess();
 }
 
-// The index benchmark needs no shared data: it serves its own index on loopback.
+// The index and scan benchmarks need no shared data: they serve their own sources on loopback.
 await benchIndex(report);
+await benchScan(report);
