@@ -4,6 +4,7 @@
 import { RepoFetchError, RetryableHttpError, errorMessage } from '../core/errors.ts';
 import type { RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
 import { BodyTooLargeError, parseRetryAfter, type HttpClient, type HttpResponse } from './http-client.ts';
+import { checkedRepoPath, filesNamed, isInSkippedDir, POLICY_FILES, SKIPPED_DIRS } from '../core/repo-paths.ts';
 
 export interface GithubRepoSourceOptions {
   /** `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. */
@@ -33,9 +34,6 @@ const MIN_RATE_LIMIT_WAIT_MS = 1_000;
 const MAX_RATE_LIMIT_ROUNDS = 5;
 const DEFAULT_MAX_TREE_REQUESTS = 100;
 
-/** Folders whose Cargo files are build output or third-party copies, not the repository's own. */
-const SKIPPED_DIRS = new Set(['target', 'vendor', 'node_modules', '.git']);
-const POLICY_FILES = ['.cargo/audit.toml', 'deny.toml'];
 const NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const SHA = /^[0-9a-f]{40}$/;
 
@@ -98,11 +96,11 @@ export class GithubRepoSource implements RepoSource {
     const at = { commit, ref };
 
     const lockfiles: RepoFile[] = [];
-    for (const path of repo.lockfiles?.map((p) => checkedPath(target, p, 'lockfiles')) ?? discovered(tree!, 'Cargo.lock')) {
+    for (const path of repo.lockfiles?.map((p) => checkedRepoPath(target.where, p, 'lockfiles')) ?? discovered(tree!, 'Cargo.lock')) {
       lockfiles.push((await this.readFile(target, at, path, sizes.get(path), repo.lockfiles ? 'lockfiles' : 'tree'))!);
     }
     const manifests: RepoFile[] = [];
-    for (const path of repo.manifests?.map((p) => checkedPath(target, p, 'manifests')) ?? discovered(tree!, 'Cargo.toml')) {
+    for (const path of repo.manifests?.map((p) => checkedRepoPath(target.where, p, 'manifests')) ?? discovered(tree!, 'Cargo.toml')) {
       manifests.push((await this.readFile(target, at, path, sizes.get(path), repo.manifests ? 'manifests' : 'tree'))!);
     }
     const policyFiles: RepoFile[] = [];
@@ -141,7 +139,7 @@ export class GithubRepoSource implements RepoSource {
   /** Every blob in the tree at `commit`, outside skipped folders. */
   private async listFiles(target: Target, commit: string): Promise<TreeEntry[]> {
     const tree = await this.readTree(target, commit, true);
-    if (!tree.truncated) return tree.entries.filter((e) => e.type === 'blob' && !skipped(e.path));
+    if (!tree.truncated) return tree.entries.filter((e) => e.type === 'blob' && !isInSkippedDir(e.path));
     // Over GitHub's limit (100,000 entries or 7 MB) the listing is cut short: walk the folders one
     // by one instead, never entering skipped ones (a vendored tree is the usual cause), up to a cap.
     const files: TreeEntry[] = [];
@@ -341,30 +339,11 @@ export class GithubRepoSource implements RepoSource {
 
 /** Discovered files of one name, the shallowest first. */
 function discovered(tree: TreeEntry[], name: 'Cargo.lock' | 'Cargo.toml'): string[] {
-  return tree
-    .map((e) => e.path)
-    .filter((p) => p === name || p.endsWith(`/${name}`))
-    .sort(byDepthThenPath);
+  return filesNamed(tree.map((e) => e.path), name);
 }
 
-function skipped(path: string): boolean {
-  return path.split('/').slice(0, -1).some((dir) => SKIPPED_DIRS.has(dir));
-}
 
-function byDepthThenPath(a: string, b: string): number {
-  const depth = a.split('/').length - b.split('/').length;
-  return depth !== 0 ? depth : a < b ? -1 : a > b ? 1 : 0;
-}
 
-/** A configured path as the API wants it: `/`-separated, relative, without `.` or `..` parts. */
-function checkedPath(target: Target, path: string, field: string): string {
-  const clean = path.replace(/^(\.\/)+/, '');
-  const parts = clean.split('/');
-  if (clean === '' || clean.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new RepoFetchError(`${target.where}: "${path}" in \`${field}\` is not a path inside the repository: write it relative to the root, like "crates/app/Cargo.lock"`);
-  }
-  return clean;
-}
 
 /** GitHub's own explanation in an error body (`{"message": …}`), shortened. */
 function messageOf(response: HttpResponse): string {

@@ -4,6 +4,7 @@
 import { RepoFetchError, RetryableHttpError, errorMessage } from '../core/errors.ts';
 import type { RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
 import { BodyTooLargeError, type HttpClient, type HttpResponse } from './http-client.ts';
+import { checkedRepoPath, filesNamed, isInSkippedDir, POLICY_FILES } from '../core/repo-paths.ts';
 
 export interface GitlabRepoSourceOptions {
   /** The API root, e.g. `https://gitlab.com/api/v4`. */
@@ -20,8 +21,6 @@ export interface GitlabRepoSourceOptions {
 const MAX_API_BYTES = 32 * 1024 * 1024;
 const DEFAULT_MAX_TREE_PAGES = 1000;
 /** Folders whose Cargo files are build output or third-party copies, not the project's own. */
-const SKIPPED_DIRS = new Set(['target', 'vendor', 'node_modules', '.git']);
-const POLICY_FILES = ['.cargo/audit.toml', 'deny.toml'];
 const PROJECT = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 const SHA = /^[0-9a-f]{40}$/;
 
@@ -63,11 +62,11 @@ export class GitlabRepoSource implements RepoSource {
     const at = { commit, ref };
 
     const lockfiles: RepoFile[] = [];
-    for (const path of repo.lockfiles?.map((p) => checkedPath(target, p, 'lockfiles')) ?? discovered(tree!, 'Cargo.lock')) {
+    for (const path of repo.lockfiles?.map((p) => checkedRepoPath(target.where, p, 'lockfiles')) ?? filesNamed(tree!, 'Cargo.lock')) {
       lockfiles.push((await this.readFile(target, at, path, repo.lockfiles ? 'lockfiles' : 'tree'))!);
     }
     const manifests: RepoFile[] = [];
-    for (const path of repo.manifests?.map((p) => checkedPath(target, p, 'manifests')) ?? discovered(tree!, 'Cargo.toml')) {
+    for (const path of repo.manifests?.map((p) => checkedRepoPath(target.where, p, 'manifests')) ?? filesNamed(tree!, 'Cargo.toml')) {
       manifests.push((await this.readFile(target, at, path, repo.manifests ? 'manifests' : 'tree'))!);
     }
     const policyFiles: RepoFile[] = [];
@@ -122,7 +121,7 @@ export class GitlabRepoSource implements RepoSource {
       for (const entry of entries as unknown[]) {
         const { path, type } = (entry ?? {}) as Record<string, unknown>;
         if (typeof path !== 'string' || typeof type !== 'string') throw this.malformed(target, 'the repository tree', 'path');
-        if (type === 'blob' && !skipped(path)) files.push(path);
+        if (type === 'blob' && !isInSkippedDir(path)) files.push(path);
       }
       url = nextPage(response, url);
       // The token goes with every page, so a next link may only point back at the same API.
@@ -236,28 +235,9 @@ function nextPage(response: HttpResponse, current: string): string | undefined {
   return undefined;
 }
 
-function discovered(files: string[], name: 'Cargo.lock' | 'Cargo.toml'): string[] {
-  return files.filter((p) => p === name || p.endsWith(`/${name}`)).sort(byDepthThenPath);
-}
 
-function skipped(path: string): boolean {
-  return path.split('/').slice(0, -1).some((dir) => SKIPPED_DIRS.has(dir));
-}
 
-function byDepthThenPath(a: string, b: string): number {
-  const depth = a.split('/').length - b.split('/').length;
-  return depth !== 0 ? depth : a < b ? -1 : a > b ? 1 : 0;
-}
 
-/** A configured path as the API wants it: `/`-separated, relative, without `.` or `..` parts. */
-function checkedPath(target: Target, path: string, field: string): string {
-  const clean = path.replace(/^(\.\/)+/, '');
-  const parts = clean.split('/');
-  if (clean === '' || clean.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new RepoFetchError(`${target.where}: "${path}" in \`${field}\` is not a path inside the repository: write it relative to the root, like "crates/app/Cargo.lock"`);
-  }
-  return clean;
-}
 
 /** GitLab's own explanation in an error body (`{"message": …}`), shortened. */
 function messageOf(response: HttpResponse): string {

@@ -5,15 +5,13 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RepoFetchError, errorMessage } from '../core/errors.ts';
 import type { RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
+import { checkedRepoPath, filesNamed, POLICY_FILES, SKIPPED_DIRS } from '../core/repo-paths.ts';
 
 export interface LocalRepoSourceOptions {
   /** Files larger than this are refused, not read. */
   maxFileBytes: number;
 }
 
-/** Folders whose Cargo files are build output or third-party copies, not the repository's own. */
-const SKIPPED_DIRS = new Set(['target', 'vendor', 'node_modules', '.git']);
-const POLICY_FILES = ['.cargo/audit.toml', 'deny.toml'];
 /** A SHA-1 or SHA-256 object id. */
 const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
@@ -39,8 +37,8 @@ export class LocalRepoSource implements RepoSource {
     if (!info.isDirectory()) throw new RepoFetchError(`${where}: not a directory: give the folder that holds Cargo.lock, not the file`);
 
     const found = repo.lockfiles === null || repo.manifests === null ? await discover(where, root) : [];
-    const lockPaths = repo.lockfiles?.map((p) => checkedPath(where, p, 'lockfiles')) ?? named(found, 'Cargo.lock');
-    const manifestPaths = repo.manifests?.map((p) => checkedPath(where, p, 'manifests')) ?? named(found, 'Cargo.toml');
+    const lockPaths = repo.lockfiles?.map((p) => checkedRepoPath(where, p, 'lockfiles')) ?? filesNamed(found, 'Cargo.lock');
+    const manifestPaths = repo.manifests?.map((p) => checkedRepoPath(where, p, 'manifests')) ?? filesNamed(found, 'Cargo.toml');
     const read = (path: string, field: 'lockfiles' | 'manifests' | null) => this.readFile(where, root, path, field);
 
     const lockfiles = (await Promise.all(lockPaths.map((p) => read(p, repo.lockfiles ? 'lockfiles' : null)))) as RepoFile[];
@@ -99,24 +97,8 @@ async function discover(where: string, root: string): Promise<string[]> {
   return found;
 }
 
-function named(paths: string[], name: 'Cargo.lock' | 'Cargo.toml'): string[] {
-  return paths.filter((p) => p === name || p.endsWith(`/${name}`)).sort(byDepthThenPath);
-}
 
-function byDepthThenPath(a: string, b: string): number {
-  const depth = a.split('/').length - b.split('/').length;
-  return depth !== 0 ? depth : a < b ? -1 : a > b ? 1 : 0;
-}
 
-/** A configured path, relative to the root and staying inside it. */
-function checkedPath(where: string, path: string, field: string): string {
-  const clean = path.replace(/^(\.\/)+/, '');
-  const parts = clean.split('/');
-  if (clean === '' || clean.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new RepoFetchError(`${where}: "${path}" in \`${field}\` is not a path inside the repository: write it relative to the root, like "crates/app/Cargo.lock"`);
-  }
-  return clean;
-}
 
 /**
  * The commit checked out and its branch, read from `.git` without running git: HEAD, then the
