@@ -216,16 +216,15 @@ export class GithubRepoSource implements RepoSource {
       let response: HttpResponse | undefined;
       let waitMs: number | null;
       try {
-        response = await this.http.request(url, { headers, maxBytes });
+        // 429s come back here unretried: their x-ratelimit-reset says how long to wait.
+        response = await this.http.request(url, { headers, maxBytes, retryRateLimited: false });
         waitMs = this.rateLimitWait(response);
       } catch (error) {
         if (error instanceof BodyTooLargeError) throw error;
         if (!(error instanceof RetryableHttpError)) {
           throw this.fail(`${target.where}: GitHub could not be asked (${errorMessage(error)}); check the API address ${this.apiBase}`, null, error);
         }
-        // 429s the shared client has already retried: a rate limit, waited out here if it fits.
-        if (error.status !== 429) throw this.fail(`${target.where}: GitHub did not answer (${errorMessage(error)}); try again later`, error.status, error);
-        waitMs = error.retryAfterMs ?? UNKNOWN_RESET_WAIT_MS;
+        throw this.fail(`${target.where}: GitHub did not answer (${errorMessage(error)}); try again later`, error.status, error);
       }
       if (waitMs === null) return response!;
       const status = response?.status ?? 429;

@@ -34,6 +34,18 @@ export interface HttpResponse {
 
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
+export interface RequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  /** Refuse bodies larger than this (BodyTooLargeError). */
+  maxBytes?: number;
+  /**
+   * false: hand a 429 back instead of retrying it, for callers that read the service's own
+   * rate-limit headers (GitHub's x-ratelimit-reset) and wait within a budget of their own.
+   */
+  retryRateLimited?: boolean;
+}
+
 /** Milliseconds a Retry-After header asks for (seconds or an HTTP date), or null. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
   if (value === null || value.trim() === '') return null;
@@ -63,13 +75,13 @@ export class HttpClient {
    * Resolves with any non-retryable response (200, 304, 404, …); rejects with
    * RetryableHttpError once retries are spent, or when `maxBytes` is exceeded with an Error.
    */
-  async request(url: string, init: { method?: string; headers?: Record<string, string>; maxBytes?: number } = {}): Promise<HttpResponse> {
+  async request(url: string, init: RequestInit = {}): Promise<HttpResponse> {
     const { retries, baseDelayMs, maxRetryWaitMs, sleep, random } = this.options;
     for (let attempt = 0; ; attempt++) {
       let failure: RetryableHttpError;
       try {
         const response = await this.once(url, init);
-        if (!RETRYABLE(response.status)) return response;
+        if (!RETRYABLE(response.status) || (response.status === 429 && init.retryRateLimited === false)) return response;
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
         failure = new RetryableHttpError(`${url}: HTTP ${response.status}`, response.status, retryAfter);
       } catch (error) {
@@ -84,7 +96,7 @@ export class HttpClient {
     }
   }
 
-  private async once(url: string, init: { method?: string; headers?: Record<string, string>; maxBytes?: number }): Promise<HttpResponse> {
+  private async once(url: string, init: RequestInit): Promise<HttpResponse> {
     this.stats.requests++;
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {

@@ -253,6 +253,21 @@ describe('GithubRepoSource', () => {
     });
   });
 
+  describe('rate limits without retry-after', () => {
+    it('waits for the x-ratelimit-reset of a 429 instead of letting the shared client retry it at once', async () => {
+      let clock = Date.now();
+      const slept: number[] = [];
+      const http = new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 3, baseDelayMs: 1 });
+      const adapter = source({ http, now: () => clock, sleep: async (ms: number) => { slept.push(ms); clock += ms; } });
+      server.setRateLimit({ mode: 'once', resetInSeconds: 2, status: 429 });
+      await adapter.fetchRepository(repo('acme/workspace'));
+      expect(http.stats.retries).toBe(0);
+      expect(slept).toHaveLength(1);
+      expect(slept[0]).toBeGreaterThanOrEqual(1_000);
+      expect(server.requests.slice(0, 2).map((r) => r.path)).toEqual(['/repos/acme/workspace', '/repos/acme/workspace']);
+    });
+  });
+
   describe('size limit', () => {
     it('refuses a discovered file over the limit from the tree size, without downloading it', async () => {
       const error = await failure(source({ maxFileBytes: 1_000 }).fetchRepository(repo('acme/workspace')));
