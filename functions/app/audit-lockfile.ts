@@ -6,7 +6,7 @@ import type { AdvisoryDb } from '../core/advisory.ts';
 import { auditLockfile, type Ignore } from '../core/audit.ts';
 import { diffFindings } from '../core/diff.ts';
 import { errorMessage, LockfileParseError } from '../core/errors.ts';
-import { parseLockfile } from '../core/lockfile.ts';
+import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
 import type { DenyKind } from '../core/policy.ts';
 import type { CrateLookup } from '../core/ports.ts';
 import { emptyCounts, SCHEMA_VERSION, sumCounts, worstStatus, type LockfileResult, type ScanResult } from '../core/result.ts';
@@ -16,6 +16,8 @@ export interface LockfileInput {
   /** The path shown in results and messages. */
   path: string;
   text: string;
+  /** The lockfile already parsed from `text`, when the caller needed it first. */
+  parsed?: Lockfile;
   /** The workspace's `rust-version`, when its Cargo.toml says. */
   rustVersion?: string | null;
 }
@@ -80,7 +82,8 @@ export function auditRepository(request: AuditRequest): ScanResult {
   const lockfiles = request.lockfiles.map((input) => {
     try {
       const options = { ignores: request.ignores, deny: request.deny, today, rustVersion: input.rustVersion ?? null };
-      return auditLockfile(parseLockfile(input.text, input.path), request.db, request.index ? { ...options, index: request.index } : options);
+      const lockfile = input.parsed ?? parseLockfile(input.text, input.path);
+      return auditLockfile(lockfile, request.db, request.index ? { ...options, index: request.index } : options);
     } catch (error) {
       if (error instanceof LockfileParseError) return failedLockfile(input.path, error);
       throw error;

@@ -89,17 +89,24 @@ function repoPolicy(snapshot: RepoSnapshot): { ignores: Ignore[]; deny: DenyKind
   return { ignores, deny };
 }
 
-/** Crates.io package names of the lockfiles that parse; the others fail later, in their own result. */
-function crateNames(lockfiles: readonly RepoFile[]): Set<string> {
-  const names = new Set<string>();
-  for (const file of lockfiles) {
+/** Parses each lockfile once; one that does not parse is left for the audit to report. */
+function parseAll(files: readonly RepoFile[]): LockfileInput[] {
+  return files.map((file) => {
     try {
-      for (const pkg of parseLockfile(file.text, file.path).packages) if (pkg.source?.kind === 'crates-io') names.add(pkg.name);
+      return { path: file.path, text: file.text, parsed: parseLockfile(file.text, file.path) };
     } catch {
-      // reported by the audit of this lockfile
+      return { path: file.path, text: file.text };
     }
+  });
+}
+
+/** The crates.io package names of the parsed lockfiles: what to ask the index about. */
+function crateNames(lockfiles: readonly LockfileInput[]): string[] {
+  const names = new Set<string>();
+  for (const lockfile of lockfiles) {
+    for (const pkg of lockfile.parsed?.packages ?? []) if (pkg.source?.kind === 'crates-io') names.add(pkg.name);
   }
-  return names;
+  return [...names];
 }
 
 function alertsOf(result: ScanResult, settings: ScanSettings): Alert[] {
@@ -169,13 +176,13 @@ export async function runScan(settings: ScanSettings, deps: ScanDeps): Promise<S
       repository.commit = snapshot.commit;
       repository.ref = snapshot.ref ?? repo.ref;
       const policy = repoPolicy(snapshot);
+      const lockfiles = parseAll(snapshot.lockfiles).map((input) => ({ ...input, rustVersion: rustVersionFor(input, snapshot.manifests) }));
       const index = new Map<string, CrateLookup>();
       if (deps.index) {
-        const names = [...crateNames(snapshot.lockfiles)];
+        const names = crateNames(lockfiles);
         const lookups = await Promise.all(names.map((name) => deps.index!.lookup(name)));
         names.forEach((name, i) => index.set(name, lookups[i]!));
       }
-      const lockfiles: LockfileInput[] = snapshot.lockfiles.map((file) => ({ path: file.path, text: file.text, rustVersion: rustVersionFor(file, snapshot.manifests) }));
       result = auditRepository({
         ...base,
         deny: [...new Set([...repo.deny, ...policy.deny])],
