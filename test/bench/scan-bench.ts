@@ -18,6 +18,8 @@ const PACKAGES = 300;
 const POOL = 2000;
 const REGISTRY = 'registry+https://github.com/rust-lang/crates.io-index';
 const CLI = resolve(import.meta.dirname, '../../functions/cli/cratewatch.ts');
+/** Where `npm ci` put Node 24, which the CLI's `#!/usr/bin/env -S node …` finds first. */
+const BIN = resolve(import.meta.dirname, '../../node_modules/.bin');
 /** Real crates of the fixture database, locked at affected versions, so findings come out. */
 const VULNERABLE = [
   ['hyper', '0.14.27'],
@@ -73,16 +75,18 @@ interface ScanRun {
   stdout: string;
 }
 
-async function scan(config: string, out: string): Promise<ScanRun> {
-  const probe = 'data:text/javascript,process.on("exit",()=>process.stderr.write(`maxrss=${process.resourceUsage().maxRSS}\\n`))';
+/** Runs `cratewatch scan` as a user does: the executable itself, so its shebang's flags apply. */
+async function scan(config: string, out: string, probe: string): Promise<ScanRun> {
+  const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ''}`, NODE_OPTIONS: `--import=${probe}` };
   const start = performance.now();
+  const rssOf = (stderr: string | undefined) => Number(/maxrss=(\d+)/.exec(stderr ?? '')?.[1] ?? NaN) || null;
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', probe, CLI, 'scan', '--config', config, '--out', out], { maxBuffer: 64 * 1024 * 1024 });
-    return { ms: performance.now() - start, code: 0, maxRssKiB: Number(/maxrss=(\d+)/.exec(stderr)?.[1] ?? NaN) || null, stdout };
+    const { stdout, stderr } = await promisify(execFile)(CLI, ['scan', '--config', config, '--out', out], { env, maxBuffer: 64 * 1024 * 1024 });
+    return { ms: performance.now() - start, code: 0, maxRssKiB: rssOf(stderr), stdout };
   } catch (error) {
     const failed = error as { code?: unknown; stderr?: string; stdout?: string };
     if (typeof failed.code !== 'number') throw error;
-    return { ms: performance.now() - start, code: failed.code, maxRssKiB: Number(/maxrss=(\d+)/.exec(failed.stderr ?? '')?.[1] ?? NaN) || null, stdout: failed.stdout ?? '' };
+    return { ms: performance.now() - start, code: failed.code, maxRssKiB: rssOf(failed.stderr), stdout: failed.stdout ?? '' };
   }
 }
 
@@ -104,14 +108,16 @@ export async function benchScan(report: Report): Promise<void> {
       `concurrency = 8\nindex_concurrency = 32\n\n[sources]\nadvisory_db = "${archive.url}"\nindex = "${index.url}"\ngithub_api = "${github.url}"\n\n${entries}`,
     );
     const out = join(dir, 'out');
+    const probe = join(dir, 'maxrss.mjs');
+    await writeFile(probe, 'process.on("exit", () => process.stderr.write(`maxrss=${process.resourceUsage().maxRSS}\\n`));\n');
     const label = `scan: ${REPOSITORIES} repositories × ${PACKAGES} packages, loopback GitHub/index/archive`;
-    const first = await scan(config, out);
+    const first = await scan(config, out, probe);
     if (first.code !== 1) console.log(`note: the first scan exited ${first.code}, expected 1 (findings)\n${first.stdout.slice(-2000)}`);
     report(`${label}, first run`, first.ms / 1000, 's', 30);
     if (first.maxRssKiB) report('  first run, peak RSS', first.maxRssKiB / 1024, 'MB', 300);
     const indexRequests = index.requests.length;
     report('  first run, index requests (unique crates)', indexRequests, 'requests');
-    const second = await scan(config, out);
+    const second = await scan(config, out, probe);
     report(`${label}, second run (caches warm)`, second.ms / 1000, 's', 30);
     if (second.maxRssKiB) report('  second run, peak RSS', second.maxRssKiB / 1024, 'MB', 300);
   } finally {
