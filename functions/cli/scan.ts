@@ -36,10 +36,11 @@ Options:
   -h, --help      show this help
 
 Exit codes: 0 clean, 1 findings fail the policy, 2 configuration or usage error,
-3 some repositories (or alerts) could not be handled.
+3 some repositories (or the advisory database, or alerts) could not be handled.
 `;
 
 const URL_LIKE = /^https?:\/\//;
+const EXIT_NOT_SCANNED = 3;
 
 function userAgent(): string {
   return `cratewatch/${TOOL_VERSION} (+https://github.com/cratewatch/cratewatch)`;
@@ -138,8 +139,10 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
       },
     );
   } catch (error) {
-    if (error instanceof AdvisoryDbError) throw new UsageError(error.message);
-    throw error;
+    // Nothing could be scanned: that is exit 3, not a usage error.
+    if (!(error instanceof AdvisoryDbError)) throw error;
+    io.stderr.write(`cratewatch: ${error.message}\n`);
+    return EXIT_NOT_SCANNED;
   }
   io.stdout.write(renderSummary(outcome.results, { color }));
   io.stdout.write(`results in ${resolve(values.out, 'results')}\n`);

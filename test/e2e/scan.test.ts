@@ -234,3 +234,29 @@ describe('cratewatch scan, second run', () => {
     }
   });
 });
+
+describe('cratewatch scan, when it cannot start', () => {
+  it('exits 3 naming the archive when the advisory database cannot be downloaded and none is cached', async () => {
+    archive.failNext(503, 20);
+    const run = await runCli(['scan', '--config', config, '--out', join(tmp, 'fresh-out')], { cwd: tmp });
+    archive.failNext(503, 0);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`cannot download the advisory database: ${archive.url}: HTTP 503`);
+  });
+
+  it('exits 2 listing every problem of the configuration with its line and field', async () => {
+    const bad = join(tmp, 'bad.toml');
+    await writeFile(bad, '[[repositories]]\nname = "a"\ngithub = "not-a-repo"\nbrnach = "main"\n');
+    const run = await runCli(['scan', '--config', bad, '--out', join(tmp, 'bad-out')], { cwd: tmp });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${bad}:3 (field \`repositories[0].github\`)`);
+    expect(run.stderr).toContain(`${bad}:4 (field \`repositories[0].brnach\`)`);
+    expect(run.stderr).toContain('branch');
+  });
+
+  it('exits 2 when --repo names a repository the configuration does not have', async () => {
+    const run = await runCli(['scan', '--config', config, '--out', join(tmp, 'x-out'), '--repo', 'nope'], { cwd: tmp });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('nope');
+  });
+});
