@@ -2,7 +2,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { homedir } from 'node:os';
+import { FsHttpCache } from '../adapters/fs-result-store.ts';
+import { HttpClient } from '../adapters/http-client.ts';
 import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
+import { SparseIndexSource } from '../adapters/sparse-index.ts';
+import { TOOL_VERSION } from '../app/version.ts';
+import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
+import type { CrateLookup } from '../core/ports.ts';
 import { auditRepository } from '../app/audit-lockfile.ts';
 import type { Ignore } from '../core/audit.ts';
 import { AdvisoryDbError, ConfigError, errorMessage } from '../core/errors.ts';
@@ -25,7 +32,9 @@ Options:
   --deny KIND         also fail on warnings of KIND: ${DENY_KINDS.join(', ')}
                       (repeatable; "warnings" denies them all)
   --ignore ID         ignore an advisory id or alias (repeatable)
-  --offline           never use the network
+  --index URL         the crates.io sparse index, for yanked and outdated crates
+                      (default: $CRATEWATCH_INDEX or https://index.crates.io/)
+  --offline           never use the network: no index, so no yanked or outdated
   --no-repo-config    do not read .cargo/audit.toml and deny.toml beside the lockfile
   -h, --help          show this help
 
@@ -79,6 +88,31 @@ async function readRepoPolicy(dir: string): Promise<RepoPolicy> {
   return policy;
 }
 
+const DEFAULT_INDEX = 'https://index.crates.io/';
+
+/** The lockfile parsed, or undefined: its error is reported by the audit itself. */
+function parseQuietly(text: string, path: string): Lockfile | undefined {
+  try {
+    return parseLockfile(text, path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where index files are cached between runs: $CRATEWATCH_CACHE, else the user's cache folder. */
+function cacheDir(env: NodeJS.ProcessEnv): string {
+  return env.CRATEWATCH_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cratewatch');
+}
+
+/** Asks the index about every crates.io package of the lockfile, once each. */
+async function lookUpCrates(lockfile: Lockfile, indexUrl: string, env: NodeJS.ProcessEnv): Promise<Map<string, CrateLookup>> {
+  const http = new HttpClient({ userAgent: `cratewatch/${TOOL_VERSION}`, timeoutMs: 30_000, retries: 3 });
+  const source = new SparseIndexSource({ baseUrl: indexUrl, cache: new FsHttpCache(cacheDir(env)), http, concurrency: 16 });
+  const names = [...new Set(lockfile.packages.filter((p) => p.source?.kind === 'crates-io').map((p) => p.name))];
+  const lookups = await Promise.all(names.map((name) => source.lookup(name)));
+  return new Map(names.map((name, i) => [name, lookups[i]!]));
+}
+
 /** Runs `cratewatch audit` with the arguments after the command name; resolves to the exit code. */
 export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -90,6 +124,7 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
       deny: { type: 'string', multiple: true, default: [] },
       ignore: { type: 'string', multiple: true, default: [] },
       offline: { type: 'boolean', default: false },
+      index: { type: 'string' },
       'no-repo-config': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -126,12 +161,16 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   }
   for (const d of db.diagnostics) io.stderr.write(`warning: skipped advisory ${d.message}\n`);
 
+  const parsed = parseQuietly(text, lockfilePath);
+  const index = values.offline || !parsed ? undefined : await lookUpCrates(parsed, values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env);
+
   const repo = values['no-repo-config'] ? { ignores: [], deny: [] } : await readRepoPolicy(dirname(lockfilePath));
   const ignores: Ignore[] = [...values.ignore.map((id) => ({ id, reason: 'ignored with --ignore on the command line' })), ...repo.ignores];
   for (const kind of repo.deny) if (!deny.includes(kind)) deny.push(kind);
   const result = auditRepository({
     repository: { name: basename(dirname(resolve(lockfilePath))), source: 'local', ref: null, commit: null },
-    lockfiles: [{ path: lockfilePath, text }],
+    lockfiles: [{ path: lockfilePath, text, ...(parsed ? { parsed } : {}) }],
+    ...(index ? { index } : {}),
     db,
     dbLocation: source.location,
     ignores,

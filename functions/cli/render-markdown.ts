@@ -58,6 +58,16 @@ export function renderMarkdown(result: ScanResult): string {
       out.push(`- :warning: ignore of \`${p.id}\` ${p.problem === 'expired' ? `expired on ${p.until}` : 'matched nothing'}`);
     }
     if (lockfile.ignoreProblems.length > 0) out.push('');
+    if (lockfile.outdated.length > 0) {
+      out.push('<details><summary>Outdated</summary>', '', '| Crate | Locked | Compatible | Latest | Direct |', '| --- | --- | --- | --- | --- |');
+      for (const o of lockfile.outdated) out.push(`| ${cell(o.name)} | ${o.version} | ${o.compatible ?? '-'} | ${o.latest ?? '-'} | ${o.direct ? 'yes' : ''} |`);
+      out.push('', '</details>', '');
+    }
+    if (lockfile.notCovered.length > 0) {
+      out.push('<details><summary>Not covered</summary>', '');
+      for (const n of lockfile.notCovered) out.push(`- ${cell(n.name)} ${n.version}: ${cell(n.message)}`);
+      out.push('', '</details>', '');
+    }
     if (lockfile.duplicates.length > 0) {
       out.push('<details><summary>Duplicates</summary>', '', '| Crate | Versions |', '| --- | --- |');
       for (const d of lockfile.duplicates) {

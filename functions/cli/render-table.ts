@@ -47,6 +47,15 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
     const text = p.problem === 'expired' ? `ignore of ${p.id} expired on ${p.until}; it no longer applies` : `ignore of ${p.id} matched nothing; remove it`;
     lines.push(`  ${paint('yellow', 'warning')}: ${text} (reason was: ${p.reason})`);
   }
+  if (lockfile.outdated.length > 0) {
+    // Like `cargo outdated`: the direct dependencies in full, the transitive ones counted.
+    const direct = lockfile.outdated.filter((o) => o.direct);
+    lines.push('', `  outdated (${lockfile.outdated.length}, ${direct.length} direct): locked → compatible / latest`);
+    for (const o of direct) {
+      const msrv = o.msrvLimited ? '  (newer releases need a newer Rust than rust-version)' : '';
+      lines.push(`  ${o.name} ${o.version} → ${o.compatible ?? '-'} / ${o.latest ?? '-'}${msrv}`);
+    }
+  }
   if (lockfile.notCovered.length > 0) {
     lines.push('', `  not covered (${lockfile.notCovered.length})`);
     for (const n of lockfile.notCovered) lines.push(`  ${n.name} ${n.version}: ${n.message}`);

@@ -99,7 +99,7 @@ function benchSynthetic(db: AdvisoryDb): void {
 }
 
 async function benchProcess(): Promise<void> {
-  const args = [CLI, 'audit', join(lockfilesDir, LARGEST), '--db', advisoryTarball, '--format', 'json'];
+  const args = [CLI, 'audit', '--offline', join(lockfilesDir, LARGEST), '--db', advisoryTarball, '--format', 'json'];
   const run = async (extra: string[] = []): Promise<{ ms: number; code: number; stderr: string }> => {
     const start = performance.now();
     try {

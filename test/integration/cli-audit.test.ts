@@ -110,7 +110,7 @@ describe.each([
   ['a .tar.gz archive', () => archive],
 ])('cratewatch audit with the database as %s', (_form, db) => {
   it('exits 1 and lists every expected advisory with its package when v3.Cargo.lock is audited', async () => {
-    const run = await runCli(['audit', V3, '--db', db()]);
+    const run = await runCli(['audit', '--offline', V3, '--db', db()]);
     expect(run.code).toBe(1);
     for (const [id, name, version, kind] of EXPECTED_FINDINGS) expect(run.stdout).toMatch(findingLine(name, version, id, kind));
     for (const id of NOT_REPORTED) expect(run.stdout).not.toContain(id);
@@ -118,21 +118,21 @@ describe.each([
   });
 
   it('exits 1 and lists RUSTSEC-2099-0001 when hyper 0.14.27 is locked', async () => {
-    const run = await runCli(['audit', paths.hyper, '--db', db()]);
+    const run = await runCli(['audit', '--offline', paths.hyper, '--db', db()]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(findingLine('hyper', '0.14.27', 'RUSTSEC-2099-0001', 'vulnerability'));
     expect(run.stdout).toMatch(/^FAIL: 1 finding \(1 critical\)/m);
   });
 
   it('exits 0 and reports no finding when every locked version is patched', async () => {
-    const run = await runCli(['audit', paths.clean, '--db', db()]);
+    const run = await runCli(['audit', '--offline', paths.clean, '--db', db()]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^OK: 0 findings, 0 ignored findings, 0 duplicate crates$/m);
     expect(run.stdout).not.toContain('RUSTSEC-');
   });
 
   it('warns on skipped malformed advisories on stderr, naming their files', async () => {
-    const run = await runCli(['audit', paths.clean, '--db', db()]);
+    const run = await runCli(['audit', '--offline', paths.clean, '--db', db()]);
     expect(run.stderr).toMatch(/^warning: skipped advisory crates\/broken\/RUSTSEC-2099-0016\.md:5\b/m);
     expect(run.stderr).toMatch(/^warning: skipped advisory crates\/broken\/RUSTSEC-2099-0017\.md\b.*advisory\.package/m);
   });
@@ -140,20 +140,20 @@ describe.each([
 
 describe('cratewatch audit table output', () => {
   it('prints the cargo update command that reaches a semver-compatible fix', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR]);
     expect(run.stdout).toContain('    fix: cargo update -p hyper@0.14.27 --precise 0.14.28\n');
     expect(run.stdout).toContain('    fix: cargo update -p h2@0.3.20 --precise 0.3.26\n');
     expect(run.stdout).toContain('    fix: cargo update -p tokio@1.38.0 --precise 1.38.1\n');
   });
 
   it('asks for a manifest bump instead of a cargo update command when the fix is not semver-compatible', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR]);
     expect(run.stdout).toContain('    fix: Upgrade time to 0.2.0 (not later: 0.2.7 and up are affected again until a later fix): not semver-compatible with 0.1.45');
     expect(run.stdout).not.toContain('cargo update -p time@');
   });
 
   it('shows how each vulnerable crate is pulled in, from the workspace member down', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR]);
     expect(run.stdout).toContain('    via: my-app → reqwest 0.11.27 → hyper 0.14.27\n');
     expect(run.stdout).toContain('    via: my-app → reqwest 0.11.27 → hyper 0.14.27 → h2 0.3.20\n');
     expect(run.stdout).toContain('    via: my-lib → tokio 1.38.0\n');
@@ -162,20 +162,20 @@ describe('cratewatch audit table output', () => {
   });
 
   it('prints no ANSI escape codes when stdout is not a TTY', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR]);
     expect(run.stdout).toContain('CRITICAL (1)');
     expect(run.stdout).not.toContain(ESC);
     expect(run.stderr).not.toContain(ESC);
   });
 
   it('lists thiserror under duplicates with the crate that pulls in each version', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR]);
     expect(run.stdout).toContain('  duplicates (2)\n');
     expect(run.stdout).toContain('  thiserror: 1.0.69 (my-app 0.1.0); 2.0.12 (my-lib 0.1.0)\n');
   });
 
   it.each(['v1', 'v2', 'v4'])('exits 1 with the same 10 findings when the %s lockfile is audited', async (format) => {
-    const run = await runCli(['audit', `${LOCKFILES}/${format}.Cargo.lock`, '--db', DB_DIR, '--format', 'json']);
+    const run = await runCli(['audit', '--offline', `${LOCKFILES}/${format}.Cargo.lock`, '--db', DB_DIR, '--format', 'json']);
     expect(run.code).toBe(1);
     const result = JSON.parse(run.stdout) as ScanResult;
     const found = result.lockfiles[0]!.findings.map((f) => [f.advisory?.id, f.package.name, f.package.version, f.kind, f.severity]);
@@ -186,21 +186,21 @@ describe('cratewatch audit table output', () => {
     const dir = join(tmp, 'default-lockfile');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'Cargo.lock'), HYPER_LOCK);
-    const run = await runCli(['audit', '--db', join(PROJECT_ROOT, DB_DIR)], { cwd: dir });
+    const run = await runCli(['audit', '--offline', '--db', join(PROJECT_ROOT, DB_DIR)], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^Cargo\.lock \(2 packages, format v3\)$/m);
     expect(run.stdout).toContain('RUSTSEC-2099-0001');
   });
 
   it('exits 0 and says it scanned nothing when the lockfile has no packages', async () => {
-    const run = await runCli(['audit', `${LOCKFILES}/empty.Cargo.lock`, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', `${LOCKFILES}/empty.Cargo.lock`, '--db', DB_DIR]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('  scanned nothing: the lockfile has no packages\n');
     expect(run.stdout).toMatch(/^NOTHING SCANNED: 0 findings/m);
   });
 
   it('accepts --offline and still audits from the local database', async () => {
-    const run = await runCli(['audit', paths.hyper, '--db', DB_DIR, '--offline']);
+    const run = await runCli(['audit', '--offline', paths.hyper, '--db', DB_DIR, '--offline']);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('RUSTSEC-2099-0001');
   });
@@ -215,16 +215,16 @@ describe('cratewatch audit policy', () => {
     [['--deny', 'warnings'], 1, 'FAIL'],
     [['--deny', 'unsound', '--deny', 'unmaintained'], 1, 'FAIL'],
   ])('with %j an unmaintained-only lockfile exits %i (%s)', async (deny, code, verdict) => {
-    const run = await runCli(['audit', paths.informational, '--db', DB_DIR, ...deny]);
+    const run = await runCli(['audit', '--offline', paths.informational, '--db', DB_DIR, ...deny]);
     expect(run.code).toBe(code);
     expect(run.stdout).toMatch(findingLine('base64', '0.21.7', 'RUSTSEC-2099-0007', 'unmaintained'));
     expect(run.stdout).toMatch(new RegExp(`^${verdict}: 1 finding \\(1 informational\\)`, 'm'));
   });
 
   it('exits 0 and lists the finding as ignored when its only vulnerability is passed to --ignore', async () => {
-    const before = await runCli(['audit', paths.hyper, '--db', DB_DIR]);
+    const before = await runCli(['audit', '--offline', paths.hyper, '--db', DB_DIR]);
     expect(before.code).toBe(1);
-    const run = await runCli(['audit', paths.hyper, '--db', DB_DIR, '--ignore', 'RUSTSEC-2099-0001']);
+    const run = await runCli(['audit', '--offline', paths.hyper, '--db', DB_DIR, '--ignore', 'RUSTSEC-2099-0001']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('  ignored (1)\n  hyper 0.14.27  RUSTSEC-2099-0001: ignored with --ignore on the command line\n');
     expect(run.stdout).not.toMatch(findingLine('hyper', '0.14.27', 'RUSTSEC-2099-0001', 'vulnerability'));
@@ -232,7 +232,7 @@ describe('cratewatch audit policy', () => {
   });
 
   it('ignores an advisory by one of its aliases (CVE-2099-10001 for RUSTSEC-2099-0001)', async () => {
-    const run = await runCli(['audit', paths.hyper, '--db', DB_DIR, '--format', 'json', '--ignore', 'CVE-2099-10001']);
+    const run = await runCli(['audit', '--offline', paths.hyper, '--db', DB_DIR, '--format', 'json', '--ignore', 'CVE-2099-10001']);
     expect(run.code).toBe(0);
     const lock = (JSON.parse(run.stdout) as ScanResult).lockfiles[0]!;
     expect(lock.findings).toEqual([]);
@@ -240,7 +240,7 @@ describe('cratewatch audit policy', () => {
   });
 
   it('still exits 1 when other vulnerabilities remain after --ignore, and moves only the ignored one', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR, '--format', 'json', '--ignore', 'RUSTSEC-2099-0001', '--ignore', 'RUSTSEC-2099-0002']);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--format', 'json', '--ignore', 'RUSTSEC-2099-0001', '--ignore', 'RUSTSEC-2099-0002']);
     expect(run.code).toBe(1);
     const lock = (JSON.parse(run.stdout) as ScanResult).lockfiles[0]!;
     expect(lock.findings.map((f) => f.advisory?.id)).not.toContain('RUSTSEC-2099-0001');
@@ -250,7 +250,7 @@ describe('cratewatch audit policy', () => {
   });
 
   it('warns that an --ignore matched nothing and still exits 0 on a clean lockfile', async () => {
-    const run = await runCli(['audit', paths.clean, '--db', DB_DIR, '--ignore', 'RUSTSEC-2099-0001']);
+    const run = await runCli(['audit', '--offline', paths.clean, '--db', DB_DIR, '--ignore', 'RUSTSEC-2099-0001']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('warning: ignore of RUSTSEC-2099-0001 matched nothing; remove it');
   });
@@ -263,7 +263,7 @@ describe('cratewatch audit usage and input errors', () => {
     ['dangling-dep', 12, '"ghost"'],
   ])('exits 2 and names the file and line when %s.Cargo.lock is audited (line %i)', async (name, line, reason) => {
     const path = `${LOCKFILES}/${name}.Cargo.lock`;
-    const run = await runCli(['audit', path, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', path, '--db', DB_DIR]);
     expect(run.code).toBe(2);
     const error = run.stderr.split('\n').find((l) => l.startsWith('error: '));
     expect(error).toContain(`${path}:${line}`);
@@ -271,14 +271,14 @@ describe('cratewatch audit usage and input errors', () => {
   });
 
   it('exits 2 and names the path when the lockfile does not exist', async () => {
-    const run = await runCli(['audit', 'no/such/Cargo.lock', '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', 'no/such/Cargo.lock', '--db', DB_DIR]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^cratewatch: cannot read no\/such\/Cargo\.lock: .*ENOENT/m);
     expect(run.stdout).toBe('');
   });
 
   it('exits 2 and says how to name a database when neither --db nor CRATEWATCH_DB is given', async () => {
-    const run = await runCli(['audit', V3]);
+    const run = await runCli(['audit', '--offline', V3]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--db');
     expect(run.stderr).toContain('CRATEWATCH_DB');
@@ -286,7 +286,7 @@ describe('cratewatch audit usage and input errors', () => {
   });
 
   it('exits 2 and names the path when --db points nowhere', async () => {
-    const run = await runCli(['audit', V3, '--db', join(tmp, 'no-such-db')]);
+    const run = await runCli(['audit', '--offline', V3, '--db', join(tmp, 'no-such-db')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${join(tmp, 'no-such-db')}: no advisory database there`);
   });
@@ -295,40 +295,40 @@ describe('cratewatch audit usage and input errors', () => {
     const db = join(tmp, 'crates-is-a-file');
     await mkdir(db, { recursive: true });
     await writeFile(join(db, 'crates'), 'not a folder');
-    const run = await runCli(['audit', V3, '--db', db]);
+    const run = await runCli(['audit', '--offline', V3, '--db', db]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${join(db, 'crates')}: cannot read the advisory folder`);
     expect(run.stderr).not.toContain('    at ');
   });
 
   it('exits 2 and names the archive when --db is a file that is not gzip', async () => {
-    const run = await runCli(['audit', V3, '--db', paths.notGzip]);
+    const run = await runCli(['audit', '--offline', V3, '--db', paths.notGzip]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${paths.notGzip}: not a readable gzip archive`);
   });
 
   it('exits 2 and lists the formats when --format is unknown', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR, '--format', 'xml']);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--format', 'xml']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('cratewatch: --format must be one of table, json, markdown, sarif, not "xml"\n');
     expect(run.stdout).toBe('');
   });
 
   it('exits 2 and lists the kinds when --deny is unknown', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR, '--deny', 'everything']);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--deny', 'everything']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('cratewatch: --deny must be one of warnings, unmaintained, unsound, notice, yanked, not "everything"\n');
   });
 
   it('exits 2 and names the option when an unknown option is given', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR, '--frobnicate']);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--frobnicate']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^cratewatch: .*'--frobnicate'/);
     expect(run.stdout).toBe('');
   });
 
   it('exits 2 when two lockfiles are given', async () => {
-    const run = await runCli(['audit', V3, paths.clean, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', V3, paths.clean, '--db', DB_DIR]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('audit takes one lockfile, got 2');
   });
@@ -342,20 +342,20 @@ describe('cratewatch audit usage and input errors', () => {
 
 describe('CRATEWATCH_DB', () => {
   it('is used as the database when --db is absent (directory)', async () => {
-    const run = await runCli(['audit', paths.hyper], { env: { CRATEWATCH_DB: DB_DIR } });
+    const run = await runCli(['audit', '--offline', paths.hyper], { env: { CRATEWATCH_DB: DB_DIR } });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(findingLine('hyper', '0.14.27', 'RUSTSEC-2099-0001', 'vulnerability'));
   });
 
   it('is used as the database when --db is absent (archive), whose commit becomes the revision', async () => {
-    const run = await runCli(['audit', paths.hyper, '--format', 'json'], { env: { CRATEWATCH_DB: archive } });
+    const run = await runCli(['audit', '--offline', paths.hyper, '--format', 'json'], { env: { CRATEWATCH_DB: archive } });
     expect(run.code).toBe(1);
     const result = JSON.parse(run.stdout) as ScanResult;
     expect(result.advisoryDb).toMatchObject({ revision: FIXTURE_ARCHIVE_COMMIT, location: archive });
   });
 
   it('gives way to --db', async () => {
-    const run = await runCli(['audit', paths.hyper, '--db', DB_DIR], { env: { CRATEWATCH_DB: join(tmp, 'no-such-db') } });
+    const run = await runCli(['audit', '--offline', paths.hyper, '--db', DB_DIR], { env: { CRATEWATCH_DB: join(tmp, 'no-such-db') } });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('RUSTSEC-2099-0001');
   });
@@ -374,35 +374,35 @@ describe("cratewatch audit with the repository's .cargo/audit.toml and deny.toml
 
   it('exits 0 with the finding ignored when .cargo/audit.toml ignores its advisory', async () => {
     const lock = await repo('audit-ignore', HYPER_LOCK, { '.cargo/audit.toml': '[advisories]\nignore = ["RUSTSEC-2099-0001"]\n' });
-    const run = await runCli(['audit', lock, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', lock, '--db', DB_DIR]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`  hyper 0.14.27  RUSTSEC-2099-0001: ignored in ${join(lock, '..', '.cargo', 'audit.toml')}\n`);
   });
 
   it('exits 1 when --no-repo-config leaves .cargo/audit.toml unread', async () => {
     const lock = await repo('audit-ignore-off', HYPER_LOCK, { '.cargo/audit.toml': '[advisories]\nignore = ["RUSTSEC-2099-0001"]\n' });
-    const run = await runCli(['audit', lock, '--db', DB_DIR, '--no-repo-config']);
+    const run = await runCli(['audit', '--offline', lock, '--db', DB_DIR, '--no-repo-config']);
     expect(run.code).toBe(1);
     expect(run.stdout).not.toContain('ignored (1)');
   });
 
   it('exits 1 on an unmaintained-only lockfile when .cargo/audit.toml denies unmaintained', async () => {
     const lock = await repo('audit-deny', INFORMATIONAL_LOCK, { '.cargo/audit.toml': '[output]\ndeny = ["unmaintained"]\n' });
-    const run = await runCli(['audit', lock, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', lock, '--db', DB_DIR]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^FAIL: 1 finding \(1 informational\)/m);
   });
 
   it('exits 0 with the reason shown when deny.toml ignores the advisory with an { id, reason } table', async () => {
     const lock = await repo('deny-ignore', HYPER_LOCK, { 'deny.toml': '[advisories]\nignore = [\n  { id = "RUSTSEC-2099-0001", reason = "client never used" },\n]\n' });
-    const run = await runCli(['audit', lock, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', lock, '--db', DB_DIR]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('  hyper 0.14.27  RUSTSEC-2099-0001: client never used\n');
   });
 
   it('exits 2 naming the file and line when .cargo/audit.toml has a malformed ignore list', async () => {
     const lock = await repo('audit-bad', HYPER_LOCK, { '.cargo/audit.toml': '[advisories]\nignore = "RUSTSEC-2099-0001"\n' });
-    const run = await runCli(['audit', lock, '--db', DB_DIR]);
+    const run = await runCli(['audit', '--offline', lock, '--db', DB_DIR]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${join(lock, '..', '.cargo', 'audit.toml')}:2`);
     expect(run.stderr).toContain('--no-repo-config');
@@ -415,7 +415,7 @@ describe('cratewatch audit --format json', () => {
   let code: number | null;
 
   beforeAll(async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR, '--format', 'json']);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--format', 'json']);
     code = run.code;
     result = JSON.parse(run.stdout) as ScanResult;
     v3Text = await readFile(V3, 'utf8');
@@ -480,7 +480,7 @@ describe('cratewatch audit --format json', () => {
   });
 
   it('records the denied kinds in the policy and fails an informational-only lockfile under them', async () => {
-    const run = await runCli(['audit', paths.informational, '--db', DB_DIR, '--format', 'json', '--deny', 'unmaintained']);
+    const run = await runCli(['audit', '--offline', paths.informational, '--db', DB_DIR, '--format', 'json', '--deny', 'unmaintained']);
     expect(run.code).toBe(1);
     const denied = JSON.parse(run.stdout) as ScanResult;
     expect(denied.policy.deny).toEqual(['unmaintained']);
@@ -488,7 +488,7 @@ describe('cratewatch audit --format json', () => {
   });
 
   it('reports a malformed lockfile as an error with its line and field, and exits 2', async () => {
-    const run = await runCli(['audit', `${LOCKFILES}/malformed-field.Cargo.lock`, '--db', DB_DIR, '--format', 'json']);
+    const run = await runCli(['audit', '--offline', `${LOCKFILES}/malformed-field.Cargo.lock`, '--db', DB_DIR, '--format', 'json']);
     expect(run.code).toBe(2);
     const failed = JSON.parse(run.stdout) as ScanResult;
     expect(failed.status).toBe('error');
@@ -512,7 +512,7 @@ describe('cratewatch audit --format sarif', () => {
   let v3Text: string;
 
   beforeAll(async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR, '--format', 'sarif']);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--format', 'sarif']);
     code = run.code;
     log = JSON.parse(run.stdout) as SarifLog;
     v3Text = await readFile(V3, 'utf8');
@@ -534,19 +534,19 @@ describe('cratewatch audit --format sarif', () => {
     ['a lockfile whose only finding is ignored', () => paths.hyper, ['--ignore', 'RUSTSEC-2099-0001']],
     ['a malformed lockfile', () => `${LOCKFILES}/malformed-syntax.Cargo.lock`, []],
   ])('is valid and has no results for %s', async (_what, lock, extra) => {
-    const run = await runCli(['audit', lock(), '--db', DB_DIR, '--format', 'sarif', ...extra]);
+    const run = await runCli(['audit', '--offline', lock(), '--db', DB_DIR, '--format', 'sarif', ...extra]);
     const other = JSON.parse(run.stdout) as SarifLog;
     expect(sarifSchemaErrors(other)).toBe('');
     expect(other.runs[0]!.results).toEqual([]);
   });
 
   it('marks the run as unsuccessful, with the file and line, when the lockfile cannot be read', async () => {
-    const run = await runCli(['audit', `${LOCKFILES}/malformed-syntax.Cargo.lock`, '--db', DB_DIR, '--format', 'sarif']);
+    const run = await runCli(['audit', '--offline', `${LOCKFILES}/malformed-syntax.Cargo.lock`, '--db', DB_DIR, '--format', 'sarif']);
     const [invocation] = (JSON.parse(run.stdout) as { runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: { message: { text: string }; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[] }[] }).runs[0]!.invocations;
     expect(invocation!.executionSuccessful).toBe(false);
     expect(invocation!.toolExecutionNotifications[0]!.message.text).toContain('malformed-syntax.Cargo.lock:9');
     expect(invocation!.toolExecutionNotifications[0]!.locations[0]!.physicalLocation.region.startLine).toBe(9);
-    expect((JSON.parse((await runCli(['audit', V3, '--db', DB_DIR, '--format', 'sarif'])).stdout) as { runs: { invocations: { executionSuccessful: boolean }[] }[] }).runs[0]!.invocations[0]!.executionSuccessful).toBe(true);
+    expect((JSON.parse((await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--format', 'sarif'])).stdout) as { runs: { invocations: { executionSuccessful: boolean }[] }[] }).runs[0]!.invocations[0]!.executionSuccessful).toBe(true);
   });
 
   it('names the tool and has one rule per advisory, each with an id and a short description', () => {
@@ -598,7 +598,7 @@ describe('cratewatch audit --format markdown', () => {
   }
 
   it('has one six-cell table row per finding with severity, crate, linked advisory id, fix command and path', async () => {
-    const run = await runCli(['audit', V3, '--db', DB_DIR, '--format', 'markdown']);
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--format', 'markdown']);
     expect(run.code).toBe(1);
     const rows = run.stdout.split('\n').filter((l) => /^\| (critical|high|medium|low|unscored|informational)\b/.test(l));
     expect(rows).toHaveLength(EXPECTED_FINDINGS.length);
@@ -614,7 +614,7 @@ describe('cratewatch audit --format markdown', () => {
   });
 
   it('escapes a pipe in an advisory title and links an advisory without url to rustsec.org', async () => {
-    const run = await runCli(['audit', paths.pipeLock, '--db', paths.pipeDb, '--format', 'markdown']);
+    const run = await runCli(['audit', '--offline', paths.pipeLock, '--db', paths.pipeDb, '--format', 'markdown']);
     expect(run.code).toBe(1);
     const row = run.stdout.split('\n').find((l) => l.startsWith('| unscored |'))!;
     expect(row).toContain('Header \\| value confusion');
@@ -629,14 +629,14 @@ describe('cratewatch audit --format markdown', () => {
   });
 
   it('says no advisory affects a clean lockfile and has no table', async () => {
-    const run = await runCli(['audit', paths.clean, '--db', DB_DIR, '--format', 'markdown']);
+    const run = await runCli(['audit', '--offline', paths.clean, '--db', DB_DIR, '--format', 'markdown']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('No advisories affect this lockfile.');
     expect(run.stdout).not.toContain('| Severity |');
   });
 
   it('shows a malformed lockfile as an error naming the file and line', async () => {
-    const run = await runCli(['audit', `${LOCKFILES}/malformed-field.Cargo.lock`, '--db', DB_DIR, '--format', 'markdown']);
+    const run = await runCli(['audit', '--offline', `${LOCKFILES}/malformed-field.Cargo.lock`, '--db', DB_DIR, '--format', 'markdown']);
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/^> \*\*Error:\*\* .*malformed-field\.Cargo\.lock:14/m);
   });

@@ -38,7 +38,7 @@ describe.skipIf(!hasSharedData)('cratewatch audit as a process on the largest sh
   let inProcess: ScanResult;
 
   beforeAll(async () => {
-    run = await runCli(['audit', lockfilePath, '--db', advisoryTarball, '--format', 'json']);
+    run = await runCli(['audit', '--offline', lockfilePath, '--db', advisoryTarball, '--format', 'json']);
     output = JSON.parse(run.stdout) as ScanResult;
     const db = await new LocalAdvisoryDbSource(advisoryTarball).load();
     const result = auditRepository({

@@ -30,31 +30,31 @@ async function run(argv: string[], options: { tty?: boolean; env?: NodeJS.Proces
 
 describe('cratewatch main', () => {
   it('colours the table when stdout is a TTY and NO_COLOR is unset', async () => {
-    const { code, stdout } = await run(['audit', V3, '--db', FIXTURE_DB], { tty: true });
+    const { code, stdout } = await run(['audit', '--offline', V3, '--db', FIXTURE_DB], { tty: true });
     expect(code).toBe(1);
     expect(stdout).toContain('\u001b[35mCRITICAL\u001b[0m');
   });
 
   it('prints a plain table on a TTY when NO_COLOR is set', async () => {
-    const { code, stdout } = await run(['audit', V3, '--db', FIXTURE_DB], { tty: true, env: { NO_COLOR: '1' } });
+    const { code, stdout } = await run(['audit', '--offline', V3, '--db', FIXTURE_DB], { tty: true, env: { NO_COLOR: '1' } });
     expect(code).toBe(1);
     expect(stdout).toContain('CRITICAL (1)');
     expect(stdout).not.toContain('\u001b');
   });
 
   it('prints JSON without escape codes even on a TTY', async () => {
-    const { stdout } = await run(['audit', V3, '--db', FIXTURE_DB, '--format', 'json'], { tty: true });
+    const { stdout } = await run(['audit', '--offline', V3, '--db', FIXTURE_DB, '--format', 'json'], { tty: true });
     expect(stdout).not.toContain('\u001b');
     expect(() => JSON.parse(stdout)).not.toThrow();
   });
 
   it('stamps the result with the injected clock', async () => {
-    const { stdout } = await run(['audit', V3, '--db', FIXTURE_DB, '--format', 'json']);
+    const { stdout } = await run(['audit', '--offline', V3, '--db', FIXTURE_DB, '--format', 'json']);
     expect((JSON.parse(stdout) as ScanResult).scannedAt).toBe('2099-06-01T12:00:00.000Z');
   });
 
   it('reads the database from CRATEWATCH_DB in the given environment, not the process one', async () => {
-    const { code, stdout } = await run(['audit', V3], { env: { CRATEWATCH_DB: FIXTURE_DB } });
+    const { code, stdout } = await run(['audit', '--offline', V3], { env: { CRATEWATCH_DB: FIXTURE_DB } });
     expect(code).toBe(1);
     expect(stdout).toContain('RUSTSEC-2099-0001');
   });
