@@ -54,7 +54,7 @@ function failedLockfile(path: string, error: unknown): LockfileResult {
   };
 }
 
-function document(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>, lockfiles: LockfileResult[], errors: string[]): ScanResult {
+function document(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>, lockfiles: LockfileResult[], errors: string[], carriedFrom: string | null = null): ScanResult {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'cratewatch', version: TOOL_VERSION },
@@ -70,6 +70,7 @@ function document(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>
     policy: { deny: [...request.deny] },
     status: errors.length > 0 ? 'error' : worstStatus(lockfiles.map((l) => l.status)),
     errors,
+    carriedFrom,
     lockfiles,
     counts: sumCounts(lockfiles.map((l) => l.counts)),
     diff: errors.length > 0 ? { previousScanAt: request.previous?.scannedAt ?? null, new: [], resolved: [] } : diffFindings(request.repository.name, request.previous, lockfiles),
@@ -92,7 +93,13 @@ export function auditRepository(request: AuditRequest): ScanResult {
   return document(request, lockfiles, []);
 }
 
-/** The result of a repository that could not be read at all: an error, with why. */
+/**
+ * The result of a repository that could not be read at all: an error, with why. The last
+ * known lockfiles are carried over, marked with when they were scanned, so findings do not
+ * vanish from reports during an outage, nor come back as new (and alert again) after it.
+ */
 export function failedRepository(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>, error: unknown): ScanResult {
-  return document(request, [], [errorMessage(error)]);
+  const previous = request.previous;
+  if (!previous || previous.lockfiles.length === 0) return document(request, [], [errorMessage(error)]);
+  return document(request, previous.lockfiles, [errorMessage(error)], previous.carriedFrom ?? previous.scannedAt);
 }

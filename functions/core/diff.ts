@@ -27,11 +27,8 @@ export function diffFindings(repository: string, previous: ScanResult | undefine
   const current = refsOf(repository, lockfiles);
   if (!previous) return { previousScanAt: null, new: [...current.values()], resolved: [] };
   const unread = new Set(lockfiles.filter((l) => l.status === 'error').map((l) => l.path));
+  // An error result carries the lockfiles of the last scan that could read the repository.
   const before = refsOf(repository, previous.lockfiles.filter((l) => !unread.has(l.path)));
-  if (previous.errors.length > 0 && previous.lockfiles.length === 0) {
-    // The previous scan could not read the repository: compare with the last one that could.
-    return { previousScanAt: previous.scannedAt, new: [...current.values()], resolved: [] };
-  }
   return {
     previousScanAt: previous.scannedAt,
     new: [...current].filter(([key]) => !before.has(key)).map(([, ref]) => ref),

@@ -147,8 +147,13 @@ export interface ScanResult {
   advisoryDb: { revision: string; location: string; fetchedAt: string | null; advisoryCount: number; diagnostics: AdvisoryDiagnostic[] };
   policy: { deny: DenyKind[] };
   status: LockfileStatus;
-  /** Why the repository could not be scanned (then `lockfiles` is empty), or other repository-level problems. */
+  /** Why the repository could not be scanned this time; empty when it was. */
   errors: string[];
+  /**
+   * Null for a fresh scan. When the repository could not be read (`errors`), its lockfiles
+   * are carried over from the last scan that could, and this is when that scan ran.
+   */
+  carriedFrom: string | null;
   lockfiles: LockfileResult[];
   counts: Counts;
   diff: ScanDiff;

@@ -28,6 +28,7 @@ function scanResult(name: string, scannedAt: string, errors: string[] = []): Sca
     repository: { name, source: `github:owner/${name}`, ref: 'main', commit: null },
     scannedAt,
     advisoryDb: { revision: 'abc123', location: 'fixture', fetchedAt: null, advisoryCount: 3, diagnostics: [] },
+    carriedFrom: null,
     policy: { deny: [] },
     status: 'clean',
     errors,

@@ -59,12 +59,26 @@ describe('diff with the previous result', () => {
     expect(broken.diff.resolved).toEqual([]);
   });
 
-  it('keeps an unreadable repository\'s result free of new findings', () => {
+  it('carries the last findings through an unreadable scan, so nothing comes back as new afterwards', () => {
     const first = scan(fixtureText('v3.Cargo.lock'), '2099-06-01T00:00:00Z');
     const failed = failedRepository(
       { repository: first.repository, db, dbLocation: 'fixture', deny: [], now: new Date('2099-06-02T00:00:00Z'), previous: first },
       new Error('github demo: not found (404)'),
     );
-    expect(failed).toMatchObject({ status: 'error', errors: ['github demo: not found (404)'], lockfiles: [], diff: { new: [], resolved: [] } });
+    expect(failed).toMatchObject({ status: 'error', errors: ['github demo: not found (404)'], carriedFrom: '2099-06-01T00:00:00.000Z', diff: { new: [], resolved: [] } });
+    expect(failed.lockfiles).toEqual(first.lockfiles);
+    const failedAgain = failedRepository({ repository: first.repository, db, dbLocation: 'fixture', deny: [], now: new Date('2099-06-03T00:00:00Z'), previous: failed }, new Error('still down'));
+    expect(failedAgain.carriedFrom).toBe('2099-06-01T00:00:00.000Z');
+    const back = scan(fixtureText('v3.Cargo.lock'), '2099-06-04T00:00:00Z', failedAgain);
+    expect(back.diff).toMatchObject({ new: [], resolved: [] });
+    expect(back.carriedFrom).toBeNull();
+  });
+
+  it('has nothing to carry when the first scan of a repository fails', () => {
+    const failed = failedRepository(
+      { repository: { name: 'demo', source: 'x', ref: null, commit: null }, db, dbLocation: 'fixture', deny: [], now: new Date('2099-06-02T00:00:00Z') },
+      new Error('down'),
+    );
+    expect(failed).toMatchObject({ lockfiles: [], carriedFrom: null, status: 'error' });
   });
 });
