@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GithubRepoSource, type GithubRepoSourceOptions } from '../../functions/adapters/github-repo-source.ts';
 import { HttpClient } from '../../functions/adapters/http-client.ts';
-import { RepoFetchError } from '../../functions/core/errors.ts';
 import type { RepoConfig } from '../../functions/core/ports.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 import { startGithubServer, type GithubServer } from '../helpers/github-server.ts';
+import { failure, paths, repoConfig } from '../helpers/repo-config.ts';
 
 const TOKEN = 'ghp_testtoken0123456789abcdefSECRET';
 const LOCK = fixtureText('v3.Cargo.lock');
@@ -60,19 +60,8 @@ function source(options: Partial<GithubRepoSourceOptions> = {}): GithubRepoSourc
 }
 
 function repo(name: string, extra: Partial<RepoConfig> = {}): RepoConfig {
-  return { name, location: { kind: 'github', repo: name }, ref: null, lockfiles: null, manifests: null, ignores: [], deny: [], ...extra };
+  return repoConfig(name, { kind: 'github', repo: name }, extra);
 }
-
-async function failure(promise: Promise<unknown>): Promise<RepoFetchError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RepoFetchError);
-  return error as RepoFetchError;
-}
-
-const paths = (files: { path: string }[]) => files.map((f) => f.path);
 
 describe('GithubRepoSource', () => {
   it('discovers every Cargo.lock and Cargo.toml of a nested workspace at the default branch, skipping target/ and vendor/', async () => {

@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GitlabRepoSource, type GitlabRepoSourceOptions } from '../../functions/adapters/gitlab-repo-source.ts';
 import { HttpClient } from '../../functions/adapters/http-client.ts';
-import { RepoFetchError } from '../../functions/core/errors.ts';
 import type { RepoConfig } from '../../functions/core/ports.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 import { startGitlabServer, type FakeGitlabProject, type GitlabServer } from '../helpers/gitlab-server.ts';
+import { failure, paths, repoConfig } from '../helpers/repo-config.ts';
 
 const TOKEN = 'glpat-testtoken0123456789SECRET';
 const LOCK = fixtureText('v3.Cargo.lock');
@@ -49,19 +49,8 @@ function source(options: Partial<GitlabRepoSourceOptions> = {}, apiBase = server
 }
 
 function repo(project: string, extra: Partial<RepoConfig> = {}): RepoConfig {
-  return { name: project, location: { kind: 'gitlab', project }, ref: null, lockfiles: null, manifests: null, ignores: [], deny: [], ...extra };
+  return repoConfig(project, { kind: 'gitlab', project }, extra);
 }
-
-async function failure(promise: Promise<unknown>): Promise<RepoFetchError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RepoFetchError);
-  return error as RepoFetchError;
-}
-
-const paths = (files: { path: string }[]) => files.map((f) => f.path);
 
 describe('GitlabRepoSource', () => {
   it('discovers Cargo files across every keyset page of the tree, skipping target/, at the default branch commit', async () => {

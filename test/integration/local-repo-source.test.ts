@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalRepoSource } from '../../functions/adapters/local-repo-source.ts';
-import { RepoFetchError } from '../../functions/core/errors.ts';
 import type { RepoConfig } from '../../functions/core/ports.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
+import { failure, paths, repoConfig } from '../helpers/repo-config.ts';
 
 const LOCK = fixtureText('v3.Cargo.lock');
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
@@ -43,21 +43,10 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function repo(path: string, extra: Partial<RepoConfig> = {}): RepoConfig {
-  return { name: 'local', location: { kind: 'path', path }, ref: null, lockfiles: null, manifests: null, ignores: [], deny: [], ...extra };
-}
-
-async function failure(promise: Promise<unknown>): Promise<RepoFetchError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RepoFetchError);
-  return error as RepoFetchError;
+  return repoConfig('local', { kind: 'path', path }, extra);
 }
 
 const source = (maxFileBytes = 1_000_000) => new LocalRepoSource({ maxFileBytes });
-const paths = (files: { path: string }[]) => files.map((f) => f.path);
-
 describe('LocalRepoSource', () => {
   it('discovers Cargo files by walking, skipping target/, node_modules/, vendor/ and .git/, and takes the commit from a loose ref', async () => {
     const root = await tree(join(dir, 'loose'), {

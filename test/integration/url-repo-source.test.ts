@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../functions/adapters/http-client.ts';
 import { UrlRepoSource } from '../../functions/adapters/url-repo-source.ts';
-import { RepoFetchError } from '../../functions/core/errors.ts';
 import type { RepoConfig } from '../../functions/core/ports.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
+import { failure, repoConfig } from '../helpers/repo-config.ts';
 
 const LOCK = fixtureText('v3.Cargo.lock');
 
@@ -42,16 +42,7 @@ function source(maxFileBytes = 1_000_000): UrlRepoSource {
 }
 
 function repo(url: string): RepoConfig {
-  return { name: 'app', location: { kind: 'url', url }, ref: null, lockfiles: null, manifests: null, ignores: [], deny: [] };
-}
-
-async function failure(promise: Promise<unknown>): Promise<RepoFetchError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RepoFetchError);
-  return error as RepoFetchError;
+  return repoConfig('app', { kind: 'url', url });
 }
 
 describe('UrlRepoSource', () => {
