@@ -43,6 +43,7 @@ function failedLockfile(path: string, error: unknown): LockfileResult {
     packageCount: 0,
     rustVersion: null,
     status: 'error',
+    packages: [],
     findings: [],
     ignored: [],
     ignoreProblems: [],

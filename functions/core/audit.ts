@@ -177,6 +177,7 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
     packageCount: lockfile.packages.length,
     rustVersion: options.rustVersion ?? null,
     status,
+    packages: lockfile.packages.filter((p) => p.source).map((p) => ({ name: p.name, version: p.version, source: p.source!.raw })),
     findings,
     ignored,
     ignoreProblems,

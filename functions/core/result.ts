@@ -110,6 +110,8 @@ export interface LockfileResult {
   /** The workspace's `rust-version` from its Cargo.toml, when known. */
   rustVersion: string | null;
   status: LockfileStatus;
+  /** Every locked package except the workspace's own path crates, for portfolio-wide crate views. */
+  packages: PackageRef[];
   findings: Finding[];
   ignored: IgnoredFinding[];
   ignoreProblems: IgnoreProblem[];

@@ -1,0 +1,105 @@
+// Everything the site shows, read once at build time from a results folder (the layout
+// `cratewatch scan` writes): the summary index, each repository's latest result and its
+// history. The result schema is the only thing the site knows about the scanner.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AdvisoryInfo, Finding, LockfileResult, ScanResult, SummaryIndex } from '../../../functions/core/result.ts';
+
+/** How many past scans a repository's charts show. */
+const HISTORY_LIMIT = 60;
+
+export interface RepoView {
+  name: string;
+  latest: ScanResult;
+  /** Oldest first, the latest included, at most HISTORY_LIMIT. */
+  history: ScanResult[];
+}
+
+/** Where an advisory or a crate version appears across the portfolio. */
+export interface Occurrence {
+  repository: string;
+  lockfile: string;
+  version: string;
+  finding?: Finding;
+}
+
+export interface AdvisoryView {
+  advisory: AdvisoryInfo;
+  occurrences: Occurrence[];
+}
+
+export interface CrateView {
+  name: string;
+  /** Every locked version, where. */
+  occurrences: Occurrence[];
+  advisories: AdvisoryInfo[];
+}
+
+export interface SiteData {
+  summary: SummaryIndex;
+  repositories: RepoView[];
+  advisories: Map<string, AdvisoryView>;
+  crates: Map<string, CrateView>;
+}
+
+function readJson<T>(path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function loadRepo(dir: string, name: string): RepoView {
+  const latest = readJson<ScanResult>(join(dir, name, 'latest.json'));
+  const historyDir = join(dir, name, 'history');
+  const files = existsSync(historyDir) ? readdirSync(historyDir).filter((f) => f.endsWith('.json')).sort().slice(-HISTORY_LIMIT) : [];
+  const history = files.map((f) => readJson<ScanResult>(join(historyDir, f))).sort((a, b) => a.scannedAt.localeCompare(b.scannedAt));
+  if (history.length === 0 || history.at(-1)!.scannedAt !== latest.scannedAt) history.push(latest);
+  return { name, latest, history };
+}
+
+function allFindings(lockfile: LockfileResult): Finding[] {
+  return [...lockfile.findings, ...lockfile.ignored];
+}
+
+function index(repositories: readonly RepoView[]): Pick<SiteData, 'advisories' | 'crates'> {
+  const advisories = new Map<string, AdvisoryView>();
+  const crates = new Map<string, CrateView>();
+  for (const repo of repositories) {
+    for (const lockfile of repo.latest.lockfiles) {
+      for (const finding of allFindings(lockfile)) {
+        if (!finding.advisory) continue;
+        const view = advisories.get(finding.advisory.id) ?? { advisory: finding.advisory, occurrences: [] };
+        view.occurrences.push({ repository: repo.name, lockfile: lockfile.path, version: finding.package.version, finding });
+        advisories.set(finding.advisory.id, view);
+      }
+      const versions = new Map<string, Set<string>>();
+      for (const pkg of lockfile.packages) (versions.get(pkg.name) ?? versions.set(pkg.name, new Set()).get(pkg.name)!).add(pkg.version);
+      for (const [name, locked] of versions) {
+        const view = crates.get(name) ?? { name, occurrences: [], advisories: [] };
+        for (const version of locked) view.occurrences.push({ repository: repo.name, lockfile: lockfile.path, version });
+        for (const f of allFindings(lockfile)) {
+          if (f.package.name === name && f.advisory && !view.advisories.some((a) => a.id === f.advisory!.id)) view.advisories.push(f.advisory);
+        }
+        crates.set(name, view);
+      }
+    }
+  }
+  return { advisories, crates };
+}
+
+let cached: SiteData | undefined;
+
+/**
+ * The site's data from `dir` (the `results/` folder), read once per build. The report
+ * builder passes the folder in as `import.meta.env.CRATEWATCH_RESULTS_DIR`.
+ */
+export function loadSiteData(dir: string = import.meta.env.CRATEWATCH_RESULTS_DIR): SiteData {
+  if (cached) return cached;
+  if (!dir) throw new Error('no results folder: build the site with `cratewatch report` (CRATEWATCH_RESULTS_DIR is unset)');
+  const summary = readJson<SummaryIndex>(join(dir, 'index.json'));
+  const repositories = summary.repositories.filter((row) => existsSync(join(dir, row.name, 'latest.json'))).map((row) => loadRepo(dir, row.name));
+  cached = { summary, repositories, ...index(repositories) };
+  return cached;
+}
