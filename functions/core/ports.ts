@@ -114,3 +114,9 @@ export interface Alert {
 export interface Alerter {
   send(alerts: readonly Alert[]): Promise<void>;
 }
+
+/** Builds the static report site from a results folder (the layout the result store writes). */
+export interface SiteBuilder {
+  /** Builds into `outDir`, replacing what was there. Throws when the build fails. */
+  build(resultsDir: string, outDir: string): Promise<void>;
+}
