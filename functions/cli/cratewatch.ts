@@ -12,6 +12,7 @@ const HELP = `Usage: cratewatch <command> [options]
 
 Commands:
   scan               scan every repository of cratewatch.toml (results in .cratewatch/)
+  report             rebuild the report site from the results (--serve to look at it)
   audit [LOCKFILE]   audit a Cargo.lock against the RustSec advisory database
 
 Run "cratewatch <command> --help" for a command's options.
@@ -23,6 +24,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     switch (command) {
       case 'audit':
         return await runAudit(rest, io);
+      case 'report':
+        return await (await import('./report.ts')).runReport(rest, io);
       case 'scan':
         // Loaded on demand: `audit` stays quick to start without the scan's adapters.
         return await (await import('./scan.ts')).runScanCommand(rest, io);

@@ -19,6 +19,7 @@ import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
 import type { RepoSource } from '../core/ports.ts';
 import type { CommandIo } from './audit.ts';
 import { renderSummary } from './render-summary.ts';
+import { buildReport } from './report.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
 export const SCAN_HELP = `Usage: cratewatch scan [options]
@@ -33,6 +34,7 @@ Options:
   --repo NAME     scan only this repository (repeatable)
   --offline       never use the network: cached advisory database, no index,
                   local repositories only
+  --no-report     do not rebuild the report site (DIR/site) after the scan
   -h, --help      show this help
 
 Exit codes: 0 clean, 1 findings fail the policy, 2 configuration or usage error,
@@ -88,6 +90,7 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
       out: { type: 'string', default: '.cratewatch' },
       repo: { type: 'string', multiple: true, default: [] },
       offline: { type: 'boolean', default: false },
+      'no-report': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -147,5 +150,14 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
   io.stdout.write(renderSummary(outcome.results, { color }));
   io.stdout.write(`results in ${resolve(values.out, 'results')}\n`);
   if (outcome.alertFailure) io.stderr.write(`error: ${outcome.alertFailure}\n`);
+  if (values['no-report']) return outcome.exitCode;
+  try {
+    const site = await buildReport(values.out);
+    io.stdout.write(`report in ${resolve(site, 'index.html')}\n`);
+  } catch (error) {
+    // The results are written; only the site is missing. `cratewatch report` retries it.
+    io.stderr.write(`error: the report site could not be built: ${errorMessage(error)}\n`);
+    return EXIT_NOT_SCANNED;
+  }
   return outcome.exitCode;
 }

@@ -116,7 +116,7 @@ path = "local-broken"
 `,
   );
   first = await runCli(['scan', '--config', config, '--out', out], { cwd: tmp });
-  second = await runCli(['scan', '--config', config, '--out', out], { cwd: tmp });
+  second = await runCli(['scan', '--config', config, '--out', out, '--no-report'], { cwd: tmp });
 }, 120_000);
 
 afterAll(async () => {
@@ -184,6 +184,12 @@ describe('cratewatch scan, first run', () => {
     const broken = await read<ScanResult>('results/broken/latest.json');
     assertValidResult(broken);
     expect(broken.lockfiles[0]!.errors[0]).toMatchObject({ line: 9 });
+  });
+
+  it('builds the report site from the results', async () => {
+    expect(first.stdout).toContain(`report in ${join(out, 'site', 'index.html')}`);
+    expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toContain('app');
+    expect((await readdir(join(out, 'site', 'repos'))).sort()).toEqual(['app', 'broken', 'clean', 'secret']);
   });
 
   it('writes a valid summary index with one row per repository', async () => {
