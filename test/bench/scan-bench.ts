@@ -1,6 +1,7 @@
 // End-to-end `cratewatch scan` benchmark: 100 repositories of about 300 packages each, read
 // from a loopback GitHub, checked against a loopback index and archive host, as one process.
-// Reports wall time and peak RSS; a second run shows what the caches save.
+// Reports wall time and peak RSS; a second run shows what the caches save. The report site
+// is left out (--no-report): test/bench/site-bench.ts measures its build.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -81,7 +82,7 @@ async function scan(config: string, out: string, probe: string): Promise<ScanRun
   const start = performance.now();
   const rssOf = (stderr: string | undefined) => Number(/maxrss=(\d+)/.exec(stderr ?? '')?.[1] ?? NaN) || null;
   try {
-    const { stdout, stderr } = await promisify(execFile)(CLI, ['scan', '--config', config, '--out', out], { env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(CLI, ['scan', '--config', config, '--out', out, '--no-report'], { env, maxBuffer: 64 * 1024 * 1024 });
     return { ms: performance.now() - start, code: 0, maxRssKiB: rssOf(stderr), stdout };
   } catch (error) {
     const failed = error as { code?: unknown; stderr?: string; stdout?: string };
