@@ -37,7 +37,7 @@ export class AstroSiteBuilder implements SiteBuilder {
     const root = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'cratewatch-site-'));
     const cwd = process.cwd();
     try {
-      await symlink(join(siteDir, 'src'), join(root, 'src'), 'dir');
+      // The sources are used where they are (srcDir): a symlinked src/ loses the CSS bundle.
       await symlink(nodeModulesDir(), join(root, 'node_modules'), 'dir');
       await cp(join(siteDir, 'astro.config.mjs'), join(root, 'astro.config.mjs'));
       await mkdir(join(root, 'public'), { recursive: true });
@@ -46,6 +46,8 @@ export class AstroSiteBuilder implements SiteBuilder {
       process.chdir(root);
       await build({
           root,
+          srcDir: join(siteDir, 'src'),
+          publicDir: join(root, 'public'),
           outDir: resolve(outDir),
           cacheDir: join(root, '.cache'),
           logLevel: 'warn',
