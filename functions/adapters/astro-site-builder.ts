@@ -33,7 +33,10 @@ export class AstroSiteBuilder implements SiteBuilder {
   }
 
   async build(resultsDir: string, outDir: string): Promise<void> {
+    // Resolved before the build changes the working directory.
     const siteDir = resolve(this.options.siteDir);
+    const results = resolve(resultsDir);
+    const out = resolve(outDir);
     const root = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'cratewatch-site-'));
     const cwd = process.cwd();
     try {
@@ -48,13 +51,13 @@ export class AstroSiteBuilder implements SiteBuilder {
           root,
           srcDir: join(siteDir, 'src'),
           publicDir: join(root, 'public'),
-          outDir: resolve(outDir),
+          outDir: out,
           cacheDir: join(root, '.cache'),
           logLevel: 'warn',
           ...(this.options.siteUrl ? { site: this.options.siteUrl } : {}),
           vite: {
             cacheDir: join(root, '.vite'),
-            define: { 'import.meta.env.CRATEWATCH_RESULTS_DIR': JSON.stringify(resolve(resultsDir)) },
+            define: { 'import.meta.env.CRATEWATCH_RESULTS_DIR': JSON.stringify(results) },
             logLevel: 'warn',
           },
         });
