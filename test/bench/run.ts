@@ -13,6 +13,7 @@ import { parseLockfile } from '../../functions/core/lockfile.ts';
 import { advisoryTarball, hasSharedData, lockfilesDir, sharedDataDir } from '../helpers/shared-data.ts';
 import { benchIndex } from './index-bench.ts';
 import { benchScan } from './scan-bench.ts';
+import { benchSite } from './site-bench.ts';
 import { registryPackagesOf, syntheticLockfile } from './synthetic-lockfile.ts';
 
 const LARGEST = 'deps-rs-2026-05-07-bb162a4a4f6c.Cargo.lock';
@@ -135,6 +136,7 @@ if (!hasSharedData) {
   await benchProcess();
 }
 
-// The index and scan benchmarks need no shared data: they serve their own sources on loopback.
+// The index, scan and site benchmarks need no shared data: they make their own.
 await benchIndex(report);
 await benchScan(report);
+await benchSite(report);
