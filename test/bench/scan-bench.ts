@@ -3,7 +3,7 @@
 // Reports wall time and peak RSS; a second run shows what the caches save. The report site
 // is left out (--no-report): test/bench/site-bench.ts measures its build.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -121,6 +121,15 @@ export async function benchScan(report: Report): Promise<void> {
     const second = await scan(config, out, probe);
     report(`${label}, second run (caches warm)`, second.ms / 1000, 's', 30);
     if (second.maxRssKiB) report('  second run, peak RSS', second.maxRssKiB / 1024, 'MB', 300);
+    // The report site for these results: ~2,000 crate pages and 100 large repository pages.
+    const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ''}`, NODE_OPTIONS: `--import=${probe}` };
+    const start = performance.now();
+    const built = await promisify(execFile)(CLI, ['report', '--out', out], { env, maxBuffer: 64 * 1024 * 1024 });
+    report(`site build for these ${REPOSITORIES} repositories (cratewatch report)`, (performance.now() - start) / 1000, 's', 20);
+    const rss = Number(/maxrss=(\d+)/.exec(built.stderr)?.[1] ?? NaN);
+    if (rss) report('  site build, peak RSS', rss / 1024, 'MB');
+    const overview = await stat(join(out, 'site', 'index.html'));
+    report('  site overview page', overview.size / 1024, 'KB', 200);
   } finally {
     await Promise.all([github.close(), index.close(), archive.close()]);
     await rm(dir, { recursive: true, force: true });
