@@ -10,7 +10,7 @@ import { parseManifest } from '../core/manifest.ts';
 import type { DenyKind } from '../core/policy.ts';
 import type { Alert, Alerter, AdvisorySource, CrateLookup, IndexSource, RepoConfig, RepoFile, RepoLocation, RepoSource, RepoSnapshot, ResultStore } from '../core/ports.ts';
 import { parseCargoAuditToml, parseDenyToml } from '../core/repo-ignores.ts';
-import { SCHEMA_VERSION, type ScanResult, type SummaryIndex, type SummaryRow } from '../core/result.ts';
+import { findingKey, findingRefKey, SCHEMA_VERSION, type ScanResult, type SummaryIndex, type SummaryRow } from '../core/result.ts';
 import { atLeast, type Severity } from '../core/severity.ts';
 import { auditRepository, failedRepository, type LockfileInput } from './audit-lockfile.ts';
 
@@ -110,14 +110,14 @@ function crateNames(lockfiles: readonly LockfileInput[]): string[] {
 }
 
 function alertsOf(result: ScanResult, settings: ScanSettings): Alert[] {
-  const wanted = new Set(result.diff.new.map((ref) => `${ref.lockfile}\u0000${ref.kind}\u0000${ref.id}\u0000${ref.package.name}\u0000${ref.package.version}`));
+  const repository = result.repository.name;
+  const wanted = new Set(result.diff.new.map((ref) => findingRefKey(repository, ref)));
   const alerts: Alert[] = [];
   for (const lockfile of result.lockfiles) {
     for (const finding of lockfile.findings) {
-      const key = `${lockfile.path}\u0000${finding.kind}\u0000${finding.advisory?.id ?? 'yanked'}\u0000${finding.package.name}\u0000${finding.package.version}`;
-      if (!wanted.has(key) || finding.kind !== 'vulnerability') continue;
+      if (!wanted.has(findingKey(repository, lockfile.path, finding)) || finding.kind !== 'vulnerability') continue;
       const severe = finding.severity === 'unscored' ? settings.alerts.unscored : atLeast(finding.severity, settings.alerts.threshold);
-      if (severe) alerts.push({ repository: result.repository.name, lockfile: lockfile.path, finding });
+      if (severe) alerts.push({ repository, lockfile: lockfile.path, finding });
     }
   }
   return alerts;

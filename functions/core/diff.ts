@@ -1,18 +1,13 @@
 // New and resolved findings between a repository's previous result and this one, by
 // finding identity (repository, lockfile, kind, advisory id or `yanked`, crate, version).
-import { findingKey, type FindingRef, type LockfileResult, type ScanDiff, type ScanResult } from './result.ts';
+import { findingRef, findingRefKey, type FindingRef, type LockfileResult, type ScanDiff, type ScanResult } from './result.ts';
 
 function refsOf(repository: string, lockfiles: readonly LockfileResult[]): Map<string, FindingRef> {
   const refs = new Map<string, FindingRef>();
   for (const lockfile of lockfiles) {
     for (const finding of lockfile.findings) {
-      refs.set(findingKey(repository, lockfile.path, finding), {
-        lockfile: lockfile.path,
-        kind: finding.kind,
-        id: finding.advisory?.id ?? 'yanked',
-        package: { name: finding.package.name, version: finding.package.version },
-        severity: finding.severity,
-      });
+      const ref = findingRef(lockfile.path, finding);
+      refs.set(findingRefKey(repository, ref), ref);
     }
   }
   return refs;

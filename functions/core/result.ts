@@ -224,10 +224,25 @@ export function sumCounts(all: readonly Counts[]): Counts {
   return total;
 }
 
+/** A finding named by its identity, as new/resolved lists keep it. */
+export function findingRef(lockfilePath: string, finding: Finding): FindingRef {
+  return {
+    lockfile: lockfilePath,
+    kind: finding.kind,
+    id: finding.advisory?.id ?? 'yanked',
+    package: { name: finding.package.name, version: finding.package.version },
+    severity: finding.severity,
+  };
+}
+
 /**
  * The identity of a finding across scans (DESIGN.md): repository, lockfile path, kind,
  * advisory id (or `yanked`), crate name and version.
  */
+export function findingRefKey(repository: string, ref: FindingRef): string {
+  return [repository, ref.lockfile, ref.kind, ref.id, ref.package.name, ref.package.version].join('\u0000');
+}
+
 export function findingKey(repository: string, lockfilePath: string, finding: Finding): string {
-  return [repository, lockfilePath, finding.kind, finding.advisory?.id ?? 'yanked', finding.package.name, finding.package.version].join('\u0000');
+  return findingRefKey(repository, findingRef(lockfilePath, finding));
 }
