@@ -3,13 +3,11 @@
 // with its previous result, and the new findings that matter sent as alerts. One repository
 // failing never stops the others.
 import pLimit from 'p-limit';
-import type { Ignore } from '../core/audit.ts';
 import { errorMessage, RepoFetchError } from '../core/errors.ts';
 import { parseLockfile } from '../core/lockfile.ts';
 import { parseManifest } from '../core/manifest.ts';
-import type { DenyKind } from '../core/policy.ts';
-import type { Alert, Alerter, AdvisorySource, CrateLookup, IndexSource, RepoConfig, RepoFile, RepoLocation, RepoSource, RepoSnapshot, ResultStore } from '../core/ports.ts';
-import { parseCargoAuditToml, parseDenyToml } from '../core/repo-ignores.ts';
+import type { Alert, Alerter, AdvisorySource, CrateLookup, IndexSource, RepoConfig, RepoFile, RepoLocation, RepoSource, ResultStore } from '../core/ports.ts';
+import { policyFromFiles } from '../core/repo-ignores.ts';
 import { findingKey, findingRefKey, SCHEMA_VERSION, type ScanResult, type SummaryIndex, type SummaryRow } from '../core/result.ts';
 import { atLeast, type Severity } from '../core/severity.ts';
 import { auditRepository, failedRepository, type LockfileInput } from './audit-lockfile.ts';
@@ -75,18 +73,6 @@ function rustVersionFor(lockfile: RepoFile, manifests: readonly RepoFile[]): str
   } catch {
     return null;
   }
-}
-
-/** The repository's own `.cargo/audit.toml` and `deny.toml` ignores and denials. */
-function repoPolicy(snapshot: RepoSnapshot): { ignores: Ignore[]; deny: DenyKind[] } {
-  const ignores: Ignore[] = [];
-  const deny: DenyKind[] = [];
-  for (const file of snapshot.policyFiles) {
-    const parsed = file.path.endsWith('deny.toml') ? parseDenyToml(file.text, file.path) : parseCargoAuditToml(file.text, file.path);
-    ignores.push(...parsed.ignores);
-    deny.push(...parsed.deny);
-  }
-  return { ignores, deny };
 }
 
 /** Parses each lockfile once; one that does not parse is left for the audit to report. */
@@ -175,7 +161,7 @@ export async function runScan(settings: ScanSettings, deps: ScanDeps): Promise<S
       const snapshot = await source.fetchRepository(repo);
       repository.commit = snapshot.commit;
       repository.ref = snapshot.ref ?? repo.ref;
-      const policy = repoPolicy(snapshot);
+      const policy = policyFromFiles(snapshot.policyFiles);
       const lockfiles = parseAll(snapshot.lockfiles).map((input) => ({ ...input, rustVersion: rustVersionFor(input, snapshot.manifests) }));
       const index = new Map<string, CrateLookup>();
       if (deps.index) {

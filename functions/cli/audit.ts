@@ -14,7 +14,7 @@ import { auditRepository } from '../app/audit-lockfile.ts';
 import type { Ignore } from '../core/audit.ts';
 import { AdvisoryDbError, ConfigError, errorMessage } from '../core/errors.ts';
 import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
-import { parseCargoAuditToml, parseDenyToml, type RepoPolicy } from '../core/repo-ignores.ts';
+import { policyFromFiles, type RepoPolicy } from '../core/repo-ignores.ts';
 import type { ScanResult } from '../core/result.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { renderSarif } from './render-sarif.ts';
@@ -63,29 +63,21 @@ function render(result: ScanResult, format: Format, color: boolean): string {
 
 /** The ignores and denials the repository keeps for cargo-audit and cargo-deny, if any. */
 async function readRepoPolicy(dir: string): Promise<RepoPolicy> {
-  const policy: RepoPolicy = { ignores: [], deny: [] };
-  const sources = [
-    [join(dir, '.cargo', 'audit.toml'), parseCargoAuditToml],
-    [join(dir, 'deny.toml'), parseDenyToml],
-  ] as const;
-  for (const [path, parse] of sources) {
-    let text: string;
+  const files: { path: string; text: string }[] = [];
+  for (const path of [join(dir, '.cargo', 'audit.toml'), join(dir, 'deny.toml')]) {
     try {
-      text = await readFile(path, 'utf8');
+      files.push({ path, text: await readFile(path, 'utf8') });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new UsageError(`cannot read ${path}: ${errorMessage(error)}`);
     }
-    try {
-      const found = parse(text, path);
-      policy.ignores.push(...found.ignores);
-      policy.deny.push(...found.deny);
-    } catch (error) {
-      if (error instanceof ConfigError) throw new UsageError(`${error.message} (or pass --no-repo-config)`);
-      throw error;
-    }
   }
-  return policy;
+  try {
+    return policyFromFiles(files);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`${error.message} (or pass --no-repo-config)`);
+    throw error;
+  }
 }
 
 const DEFAULT_INDEX = 'https://index.crates.io/';

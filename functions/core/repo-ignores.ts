@@ -69,3 +69,17 @@ export function parseDenyToml(text: string, file: string): RepoPolicy {
   }
   return { ignores, deny: [] };
 }
+
+/**
+ * The policy of a repository's `.cargo/audit.toml` and `deny.toml` files (given with their
+ * paths), merged. Throws ConfigError naming the file of the first one that is malformed.
+ */
+export function policyFromFiles(files: readonly { path: string; text: string }[]): RepoPolicy {
+  const policy: RepoPolicy = { ignores: [], deny: [] };
+  for (const file of files) {
+    const parsed = file.path.endsWith('deny.toml') ? parseDenyToml(file.text, file.path) : parseCargoAuditToml(file.text, file.path);
+    policy.ignores.push(...parsed.ignores);
+    policy.deny.push(...parsed.deny);
+  }
+  return policy;
+}
