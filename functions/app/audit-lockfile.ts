@@ -8,7 +8,7 @@ import { diffFindings } from '../core/diff.ts';
 import { errorMessage, LockfileParseError } from '../core/errors.ts';
 import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
 import type { DenyKind } from '../core/policy.ts';
-import type { CrateLookup } from '../core/ports.ts';
+import type { CrateLookup, IndexSource } from '../core/ports.ts';
 import { emptyCounts, SCHEMA_VERSION, sumCounts, worstStatus, type LockfileResult, type ScanResult } from '../core/result.ts';
 import { TOOL_VERSION } from './version.ts';
 
@@ -103,4 +103,15 @@ export function failedRepository(request: Omit<AuditRequest, 'lockfiles' | 'igno
   const previous = request.previous;
   if (!previous || previous.lockfiles.length === 0) return document(request, [], [errorMessage(error)]);
   return document(request, previous.lockfiles, [errorMessage(error)], previous.carriedFrom ?? previous.scannedAt);
+}
+
+/** Asks the index about every crates.io package of the lockfiles, each name once. */
+export async function lookUpCrates(index: IndexSource, lockfiles: readonly Lockfile[]): Promise<Map<string, CrateLookup>> {
+  const names = new Set<string>();
+  for (const lockfile of lockfiles) {
+    for (const pkg of lockfile.packages) if (pkg.source?.kind === 'crates-io') names.add(pkg.name);
+  }
+  const list = [...names];
+  const lookups = await Promise.all(list.map((name) => index.lookup(name)));
+  return new Map(list.map((name, i) => [name, lookups[i]!]));
 }

@@ -6,11 +6,11 @@ import pLimit from 'p-limit';
 import { errorMessage, RepoFetchError } from '../core/errors.ts';
 import { parseLockfile } from '../core/lockfile.ts';
 import { parseManifest } from '../core/manifest.ts';
-import type { Alert, Alerter, AdvisorySource, CrateLookup, IndexSource, RepoConfig, RepoFile, RepoLocation, RepoSource, ResultStore } from '../core/ports.ts';
+import type { Alert, Alerter, AdvisorySource, IndexSource, RepoConfig, RepoFile, RepoLocation, RepoSource, ResultStore } from '../core/ports.ts';
 import { policyFromFiles } from '../core/repo-ignores.ts';
 import { findingKey, findingRefKey, SCHEMA_VERSION, type ScanResult, type SummaryIndex, type SummaryRow } from '../core/result.ts';
 import { atLeast, type Severity } from '../core/severity.ts';
-import { auditRepository, failedRepository, type LockfileInput } from './audit-lockfile.ts';
+import { auditRepository, failedRepository, lookUpCrates, type LockfileInput } from './audit-lockfile.ts';
 
 /** What the pipeline needs of the configuration. */
 export interface ScanSettings {
@@ -86,15 +86,6 @@ function parseAll(files: readonly RepoFile[]): LockfileInput[] {
   });
 }
 
-/** The crates.io package names of the parsed lockfiles: what to ask the index about. */
-function crateNames(lockfiles: readonly LockfileInput[]): string[] {
-  const names = new Set<string>();
-  for (const lockfile of lockfiles) {
-    for (const pkg of lockfile.parsed?.packages ?? []) if (pkg.source?.kind === 'crates-io') names.add(pkg.name);
-  }
-  return [...names];
-}
-
 function alertsOf(result: ScanResult, settings: ScanSettings): Alert[] {
   const repository = result.repository.name;
   const wanted = new Set(result.diff.new.map((ref) => findingRefKey(repository, ref)));
@@ -163,18 +154,14 @@ export async function runScan(settings: ScanSettings, deps: ScanDeps): Promise<S
       repository.ref = snapshot.ref ?? repo.ref;
       const policy = policyFromFiles(snapshot.policyFiles);
       const lockfiles = parseAll(snapshot.lockfiles).map((input) => ({ ...input, rustVersion: rustVersionFor(input, snapshot.manifests) }));
-      const index = new Map<string, CrateLookup>();
-      if (deps.index) {
-        const names = crateNames(lockfiles);
-        const lookups = await Promise.all(names.map((name) => deps.index!.lookup(name)));
-        names.forEach((name, i) => index.set(name, lookups[i]!));
-      }
+      const parsed = lockfiles.flatMap((l) => (l.parsed ? [l.parsed] : []));
+      const index = deps.index ? await lookUpCrates(deps.index, parsed) : undefined;
       result = auditRepository({
         ...base,
         deny: [...new Set([...repo.deny, ...policy.deny])],
         lockfiles,
         ignores: [...repo.ignores, ...policy.ignores],
-        ...(deps.index ? { index } : {}),
+        ...(index ? { index } : {}),
       });
     } catch (error) {
       result = failedRepository(base, error);

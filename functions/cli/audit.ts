@@ -7,10 +7,10 @@ import { FsHttpCache } from '../adapters/fs-result-store.ts';
 import { HttpClient } from '../adapters/http-client.ts';
 import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
-import { TOOL_VERSION } from '../app/version.ts';
+import { USER_AGENT } from '../app/version.ts';
 import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
 import type { CrateLookup } from '../core/ports.ts';
-import { auditRepository } from '../app/audit-lockfile.ts';
+import { auditRepository, lookUpCrates } from '../app/audit-lockfile.ts';
 import type { Ignore } from '../core/audit.ts';
 import { AdvisoryDbError, ConfigError, errorMessage } from '../core/errors.ts';
 import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
@@ -96,13 +96,11 @@ function cacheDir(env: NodeJS.ProcessEnv): string {
   return env.CRATEWATCH_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cratewatch');
 }
 
-/** Asks the index about every crates.io package of the lockfile, once each. */
-async function lookUpCrates(lockfile: Lockfile, indexUrl: string, env: NodeJS.ProcessEnv): Promise<Map<string, CrateLookup>> {
-  const http = new HttpClient({ userAgent: `cratewatch/${TOOL_VERSION}`, timeoutMs: 30_000, retries: 3 });
+/** What the index says of the lockfile's crates.io packages. */
+async function askIndex(lockfile: Lockfile, indexUrl: string, env: NodeJS.ProcessEnv): Promise<Map<string, CrateLookup>> {
+  const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: 30_000, retries: 3 });
   const source = new SparseIndexSource({ baseUrl: indexUrl, cache: new FsHttpCache(cacheDir(env)), http, concurrency: 16 });
-  const names = [...new Set(lockfile.packages.filter((p) => p.source?.kind === 'crates-io').map((p) => p.name))];
-  const lookups = await Promise.all(names.map((name) => source.lookup(name)));
-  return new Map(names.map((name, i) => [name, lookups[i]!]));
+  return lookUpCrates(source, [lockfile]);
 }
 
 /** Runs `cratewatch audit` with the arguments after the command name; resolves to the exit code. */
@@ -154,7 +152,7 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   for (const d of db.diagnostics) io.stderr.write(`warning: skipped advisory ${d.message}\n`);
 
   const parsed = parseQuietly(text, lockfilePath);
-  const index = values.offline || !parsed ? undefined : await lookUpCrates(parsed, values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env);
+  const index = values.offline || !parsed ? undefined : await askIndex(parsed, values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env);
 
   const repo = values['no-repo-config'] ? { ignores: [], deny: [] } : await readRepoPolicy(dirname(lockfilePath));
   const ignores: Ignore[] = [...values.ignore.map((id) => ({ id, reason: 'ignored with --ignore on the command line' })), ...repo.ignores];

@@ -14,7 +14,7 @@ import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { UrlRepoSource } from '../adapters/url-repo-source.ts';
 import { ConfigErrors, filterRepositories, loadConfig, type Config } from '../app/config.ts';
 import { runScan, type ScanEvent } from '../app/scan-pipeline.ts';
-import { TOOL_VERSION } from '../app/version.ts';
+import { USER_AGENT } from '../app/version.ts';
 import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
 import type { RepoSource } from '../core/ports.ts';
 import type { CommandIo } from './audit.ts';
@@ -43,10 +43,6 @@ Exit codes: 0 clean, 1 findings fail the policy, 2 configuration or usage error,
 
 const URL_LIKE = /^https?:\/\//;
 const EXIT_NOT_SCANNED = 3;
-
-function userAgent(): string {
-  return `cratewatch/${TOOL_VERSION} (+https://github.com/cratewatch/cratewatch)`;
-}
 
 async function readConfig(path: string, env: NodeJS.ProcessEnv): Promise<Config> {
   let text: string;
@@ -113,7 +109,7 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
 
   const offline = values.offline;
   const store = new FsResultStore(values.out);
-  const http = new HttpClient({ userAgent: userAgent(), timeoutMs: config.timeoutMs, retries: 4 });
+  const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: config.timeoutMs, retries: 4 });
   const advisoryDb = config.sources.advisoryDb;
   const advisorySource = URL_LIKE.test(advisoryDb)
     ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache: store.cache, now: () => new Date(), offline, warn: (m) => io.stderr.write(`warning: ${m}\n`) })
