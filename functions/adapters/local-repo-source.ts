@@ -6,14 +6,12 @@ import { join, resolve } from 'node:path';
 import { RepoFetchError, errorMessage } from '../core/errors.ts';
 import type { RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
 import { checkedRepoPath, filesNamed, POLICY_FILES, SKIPPED_DIRS } from '../core/repo-paths.ts';
+import { readGitHead } from './git-checkout.ts';
 
 export interface LocalRepoSourceOptions {
   /** Files larger than this are refused, not read. */
   maxFileBytes: number;
 }
-
-/** A SHA-1 or SHA-256 object id. */
-const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 /** The files under `location.path` as they are on disk now. */
 export class LocalRepoSource implements RepoSource {
@@ -44,7 +42,7 @@ export class LocalRepoSource implements RepoSource {
     const lockfiles = (await Promise.all(lockPaths.map((p) => read(p, repo.lockfiles ? 'lockfiles' : null)))) as RepoFile[];
     const manifests = (await Promise.all(manifestPaths.map((p) => read(p, repo.manifests ? 'manifests' : null)))) as RepoFile[];
     const policyFiles = (await Promise.all(POLICY_FILES.map((p) => read(p, null)))).filter((f) => f !== undefined);
-    const { commit, ref } = await gitHead(root);
+    const { commit, ref } = await readGitHead(root);
     return { commit, ref, lockfiles, manifests, policyFiles };
   }
 
@@ -95,46 +93,6 @@ async function discover(where: string, root: string): Promise<string[]> {
   };
   await visit(root, '');
   return found;
-}
-
-
-
-
-/**
- * The commit checked out and its branch, read from `.git` without running git: HEAD, then the
- * loose ref, then packed-refs (where refs live after `git gc`). A `.git` file (worktree,
- * submodule) points at the real git directory. Not a git checkout: both null.
- */
-async function gitHead(root: string): Promise<{ commit: string | null; ref: string | null }> {
-  const none = { commit: null, ref: null };
-  let gitDir = join(root, '.git');
-  try {
-    if ((await stat(gitDir)).isFile()) {
-      const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(gitDir, 'utf8'));
-      if (!pointer) return none;
-      gitDir = resolve(root, pointer[1]!.trim());
-    }
-  } catch {
-    return none;
-  }
-  const text = (path: string) => readFile(path, 'utf8').then((t) => t.trim(), () => undefined);
-  const common = await text(join(gitDir, 'commondir'));
-  const commonDir = common === undefined ? gitDir : resolve(gitDir, common);
-  const head = await text(join(gitDir, 'HEAD'));
-  if (head === undefined) return none;
-  if (OBJECT_ID.test(head)) return { commit: head, ref: null };
-  if (!head.startsWith('ref:')) return none;
-  const name = head.slice(4).trim();
-  const ref = name.replace(/^refs\/heads\//, '');
-  for (const dir of new Set([gitDir, commonDir])) {
-    const loose = await text(join(dir, name));
-    if (loose !== undefined && OBJECT_ID.test(loose)) return { commit: loose, ref };
-  }
-  const packed = (await text(join(commonDir, 'packed-refs'))) ?? '';
-  const line = packed.split('\n').find((l) => l.endsWith(` ${name}`) && !l.startsWith('#'));
-  const commit = line?.slice(0, line.indexOf(' '));
-  // An unborn branch (no commit yet) has a name but no commit.
-  return { commit: commit !== undefined && OBJECT_ID.test(commit) ? commit : null, ref };
 }
 
 function codeOf(error: unknown): string {

@@ -7,6 +7,7 @@ import { unpackTar } from 'modern-tar';
 import { buildAdvisoryDb, type AdvisoryDb, type AdvisoryFile } from '../core/advisory.ts';
 import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
 import type { AdvisorySource, HttpCache } from '../core/ports.ts';
+import { readGitHead } from './git-checkout.ts';
 import { BodyTooLargeError, type HttpClient } from './http-client.ts';
 
 /** Archives larger than this (compressed) are refused; the real database is under 1 MiB. */
@@ -80,30 +81,9 @@ async function readDirectory(root: string): Promise<AdvisoryFile[]> {
   return files;
 }
 
-/** A clone's checked-out commit (loose or packed ref), else the commit in the folder's name, else its name. */
+/** A clone's checked-out commit, else the commit in the folder's name, else its name. */
 async function directoryRevision(root: string): Promise<string> {
-  const fallback = COMMIT.exec(basename(root))?.[0] ?? basename(root);
-  let head: string;
-  try {
-    head = (await readFile(join(root, '.git', 'HEAD'), 'utf8')).trim();
-  } catch {
-    return fallback;
-  }
-  if (!head.startsWith('ref: ')) return COMMIT.test(head) ? head : fallback;
-  const ref = head.slice(5);
-  try {
-    return (await readFile(join(root, '.git', ref), 'utf8')).trim();
-  } catch {
-    // After `git gc` the ref lives only in packed-refs: "<sha> refs/heads/main".
-  }
-  try {
-    const packed = await readFile(join(root, '.git', 'packed-refs'), 'utf8');
-    const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`));
-    if (line) return line.slice(0, line.indexOf(' '));
-  } catch {
-    // no packed refs either
-  }
-  return fallback;
+  return (await readGitHead(root)).commit ?? COMMIT.exec(basename(root))?.[0] ?? basename(root);
 }
 
 /** The database at a local path: a directory, or a `.tar.gz` archive. */
