@@ -163,11 +163,15 @@ export function affectedRanges(patched: readonly string[], unaffected: readonly 
   return result;
 }
 
+/** True when `version` lies in `[introduced, fixed)`. */
+export function rangeContains(range: AffectedRange, version: SemVer): boolean {
+  return (
+    (range.introduced === undefined || compareVersions(version, range.introduced) >= 0) &&
+    (range.fixed === undefined || compareVersions(version, range.fixed) < 0)
+  );
+}
+
 /** True when `version` falls inside one of the affected ranges. */
 export function isAffected(version: SemVer, ranges: readonly AffectedRange[]): boolean {
-  return ranges.some(
-    (r) =>
-      (r.introduced === undefined || compareVersions(version, r.introduced) >= 0) &&
-      (r.fixed === undefined || compareVersions(version, r.fixed) < 0),
-  );
+  return ranges.some((r) => rangeContains(r, version));
 }

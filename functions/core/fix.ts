@@ -1,7 +1,7 @@
 // The fix for a finding: the nearest version above the locked one that the advisory
 // does not affect, and whether `cargo update --precise` reaches it without a manifest change.
 import semver from 'semver';
-import { compareVersions, isAffected, type AffectedRange } from './advisory-ranges.ts';
+import { compareVersions, isAffected, rangeContains, type AffectedRange } from './advisory-ranges.ts';
 import { isCargoCompatible } from './cargo-version-req.ts';
 
 export type FixStatus = 'compatible' | 'manifest-bump' | 'none';
@@ -28,10 +28,7 @@ export function nearestUnaffected(locked: semver.SemVer, ranges: readonly Affect
       .filter((v): v is semver.SemVer => v !== null && compareVersions(v, locked) > 0 && !isAffected(v, ranges))
       .sort(compareVersions)[0];
   }
-  const containing = ranges.find(
-    (r) => (r.introduced === undefined || compareVersions(locked, r.introduced) >= 0) && (r.fixed === undefined || compareVersions(locked, r.fixed) < 0),
-  );
-  const bound = containing?.fixed;
+  const bound = ranges.find((r) => rangeContains(r, locked))?.fixed;
   if (bound === undefined) return undefined;
   // A range that ends at `1.2.4-0` comes from `> 1.2.3`: the release a person can use is 1.2.4.
   if (bound.prerelease.length === 1 && bound.prerelease[0] === 0) {
