@@ -25,6 +25,11 @@ export interface SparseIndexSourceOptions {
   /** The clock for `fetchedAt`; the system clock by default. */
   now?: () => Date;
   maxBytes?: number;
+  /**
+   * ISO time: cached files confirmed current at or after it are used without asking (the
+   * run's prepare step has just refreshed them). Absent: every lookup asks conditionally.
+   */
+  freshAfter?: string;
 }
 
 export interface SparseIndexStats {
@@ -40,6 +45,8 @@ export interface SparseIndexStats {
   failures: number;
   /** Cache reads or writes that failed; the lookup went on without the cache. */
   cacheErrors: number;
+  /** Lookups answered from files refreshed earlier in the run (`freshAfter`), without a request. */
+  fresh: number;
 }
 
 /**
@@ -49,11 +56,12 @@ export interface SparseIndexStats {
  */
 export class SparseIndexSource implements IndexSource {
   readonly baseUrl: string;
-  readonly stats: SparseIndexStats = { requests: 0, notModified: 0, bytes: 0, gone: 0, failures: 0, cacheErrors: 0 };
+  readonly stats: SparseIndexStats = { requests: 0, notModified: 0, bytes: 0, gone: 0, failures: 0, cacheErrors: 0, fresh: 0 };
   private readonly cache: HttpCache;
   private readonly http: HttpClient;
   private readonly now: () => Date;
   private readonly maxBytes: number;
+  private readonly freshAfter: string | undefined;
   private readonly limit: LimitFunction;
   private readonly lookups = new Map<string, Promise<CrateLookup>>();
 
@@ -64,6 +72,7 @@ export class SparseIndexSource implements IndexSource {
     this.http = options.http;
     this.now = options.now ?? (() => new Date());
     this.maxBytes = options.maxBytes ?? MAX_INDEX_FILE_BYTES;
+    this.freshAfter = options.freshAfter;
     this.limit = pLimit(options.concurrency);
   }
 
@@ -94,6 +103,15 @@ export class SparseIndexSource implements IndexSource {
 
   private async fetchIndexFile(name: string, url: string, key: string, useCache: boolean): Promise<CrateLookup> {
     const cached = useCache ? await this.readCache(key) : undefined;
+    if (cached && this.freshAfter !== undefined && cached.fetchedAt >= this.freshAfter) {
+      try {
+        const versions = parseIndexFile(decoder.decode(cached.body), name);
+        this.stats.fresh++;
+        return { kind: 'found', versions };
+      } catch {
+        // Fall through and ask: the cached body no longer parses.
+      }
+    }
     const headers: Record<string, string> = {};
     if (cached?.etag) headers['if-none-match'] = cached.etag;
     if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
@@ -115,7 +133,10 @@ export class SparseIndexSource implements IndexSource {
       }
       this.stats.notModified++;
       try {
-        return { kind: 'found', versions: parseIndexFile(decoder.decode(cached.body), name) };
+        const versions = parseIndexFile(decoder.decode(cached.body), name);
+        // Confirmed current now: a later step of the same run may use it without asking.
+        await this.writeCache(key, { ...cached, fetchedAt: this.now().toISOString() });
+        return { kind: 'found', versions };
       } catch {
         // Only bodies that parsed are stored, so a parser grown stricter since: ask for the file afresh.
         return this.fetchIndexFile(name, url, key, false);

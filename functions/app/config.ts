@@ -13,7 +13,11 @@ export interface Config {
   file: string;
   repositories: RepoConfig[];
   alerts: { threshold: Severity; unscored: boolean; recipients: string[] };
-  schedule: { expression: string };
+  schedule: { expression: string; timezone: string };
+  /** The report site: its public address (links in alerts and the feed) and, on AWS, how it is served. */
+  site: { url: string | null; domain: string | null; certificateArn: string | null; allowCidrs: string[] };
+  /** AWS-only settings: when history moves to cheaper storage and when it expires. */
+  aws: { historyTransitionDays: number; historyExpirationDays: number };
   sources: { advisoryDb: string; index: string; githubApi: string; gitlabApi: string };
   /** Never printed: `JSON.stringify` and `console.log` show `***` instead. */
   tokens: { github: string | null; gitlab: string | null };
@@ -215,6 +219,17 @@ const httpUrl = (s: string) => URL.canParse(s) && /^https?:$/.test(new URL(s).pr
 /** A path inside a repository: relative, `/`-separated, never climbing out. */
 const repoPath = (s: string) => !s.startsWith('/') && !s.includes('\\') && s.split('/').every((seg) => seg !== '' && seg !== '..');
 const noSpace = (s: string) => !/\s/.test(s);
+const timeZone = (s: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: s });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$/;
+const IPV6 = /^[0-9a-f:]*:[0-9a-f:]*\/(?:12[0-8]|1[01]\d|\d?\d)$/i;
+const cidr = (s: string) => IPV4.test(s) || IPV6.test(s);
 
 const LOCATION_KEYS = ['github', 'gitlab', 'url', 'path'] as const;
 
@@ -287,11 +302,35 @@ const configSchema = table(
             /^(?:rate\(\d+ (?:minute|hour|day)s?\)|cron\([^()]+\)|at\([^()]+\))$/.test(s),
           ),
         ),
+        timezone: optional(text('an IANA time zone such as "UTC" or "Europe/Berlin"', timeZone)),
+      }),
+    ),
+    site: optional(
+      table('a [site] table', {
+        url: optional(text('the http(s) address the report is served at', httpUrl)),
+        domain: optional(text('a domain name such as "deps.example.com"', (s) => /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(s))),
+        certificate_arn: optional(text('an ACM certificate ARN in us-east-1 (CloudFront needs it there)', (s) => /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(s))),
+        allow_cidrs: optional(list(text('an IPv4 or IPv6 CIDR such as "203.0.113.0/24"', cidr), 'a list of CIDR ranges allowed to see the site')),
+      }),
+    ),
+    aws: optional(
+      table('an [aws] table', {
+        history_transition_days: optional(integer(30, 3650)),
+        history_expiration_days: optional(integer(1, 36500)),
       }),
     ),
     repositories: required(list(repositorySchema, 'one or more [[repositories]] tables', 1)),
   },
   (raw, _path, problems) => {
+    const site = raw.site as Record<string, unknown> | undefined;
+    if (site && (site.domain === undefined) !== (site.certificate_arn === undefined)) {
+      problems.push({ path: ['site', site.domain === undefined ? 'certificate_arn' : 'domain'], message: 'expected domain and certificate_arn together (a custom domain needs its certificate)' });
+    }
+    const aws = raw.aws as Record<string, unknown> | undefined;
+    const transition = typeof aws?.history_transition_days === 'number' ? aws.history_transition_days : 30;
+    if (typeof aws?.history_expiration_days === 'number' && aws.history_expiration_days <= transition) {
+      problems.push({ path: ['aws', 'history_expiration_days'], message: `expected more days than history_transition_days (${transition}): history expires after it moves` });
+    }
     if (!Array.isArray(raw.repositories)) return;
     const seen = new Map<string, number>();
     raw.repositories.forEach((repo: unknown, i) => {
@@ -435,7 +474,7 @@ export function loadConfig(text: string, file: string, env: ConfigEnv = {}): Con
   const checked = configSchema.check(doc, [], problems);
   if (checked === INVALID || problems.length > 0) throw toConfigErrors(problems, text, file);
 
-  const { sources, alerts, schedule } = checked;
+  const { sources, alerts, schedule, site, aws } = checked;
   return {
     file,
     repositories: checked.repositories.map(
@@ -450,7 +489,9 @@ export function loadConfig(text: string, file: string, env: ConfigEnv = {}): Con
       }),
     ),
     alerts: { threshold: alerts?.threshold ?? 'critical', unscored: alerts?.unscored ?? false, recipients: alerts?.recipients ?? [] },
-    schedule: { expression: schedule?.expression ?? 'rate(1 day)' },
+    schedule: { expression: schedule?.expression ?? 'rate(1 day)', timezone: schedule?.timezone ?? 'UTC' },
+    site: { url: site?.url?.replace(/\/+$/, '') ?? null, domain: site?.domain ?? null, certificateArn: site?.certificate_arn ?? null, allowCidrs: site?.allow_cidrs ?? [] },
+    aws: { historyTransitionDays: aws?.history_transition_days ?? 30, historyExpirationDays: aws?.history_expiration_days ?? 730 },
     sources: {
       advisoryDb: sources?.advisory_db ?? DEFAULT_SOURCES.advisoryDb,
       index: sources?.index ?? DEFAULT_SOURCES.index,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
-import { FsHttpCache } from '../adapters/fs-result-store.ts';
+import { FsHttpCache } from '../adapters/fs-http-cache.ts';
 import { HttpClient } from '../adapters/http-client.ts';
 import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';

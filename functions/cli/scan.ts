@@ -1,10 +1,11 @@
 // `cratewatch scan`: every repository of cratewatch.toml, on this machine, results in a
 // local folder, alerts on the terminal. The composition root of the embedded mode.
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConsoleAlerter } from '../adapters/console-alerter.ts';
-import { FsResultStore } from '../adapters/fs-result-store.ts';
+import { FsObjectStore } from '../adapters/fs-object-store.ts';
 import { GithubRepoSource } from '../adapters/github-repo-source.ts';
 import { GitlabRepoSource } from '../adapters/gitlab-repo-source.ts';
 import { HttpClient } from '../adapters/http-client.ts';
@@ -13,7 +14,9 @@ import { HttpAdvisoryDbSource, LocalAdvisoryDbSource } from '../adapters/rustsec
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { UrlRepoSource } from '../adapters/url-repo-source.ts';
 import { ConfigErrors, filterRepositories, loadConfig, type Config } from '../app/config.ts';
-import { runScan, type ScanEvent } from '../app/scan-pipeline.ts';
+import { ObjectHttpCache } from '../app/object-http-cache.ts';
+import { ResultStore } from '../app/result-store.ts';
+import { runScan, type RunStatus, type ScanEvent } from '../app/scan-pipeline.ts';
 import { USER_AGENT } from '../app/version.ts';
 import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
 import type { RepoSource } from '../core/ports.ts';
@@ -43,6 +46,22 @@ Exit codes: 0 clean, 1 findings fail the policy, 2 configuration or usage error,
 
 const URL_LIKE = /^https?:\/\//;
 const EXIT_NOT_SCANNED = 3;
+const EXIT_FOR: Record<RunStatus, number> = { clean: 0, failing: 1, incomplete: EXIT_NOT_SCANNED };
+
+/**
+ * Whether the run that claimed alerts (`host:pid`) is still alive: a run killed mid-delivery
+ * on this machine frees its alerts for the next run at once. Unknown for other machines.
+ */
+function localOwnerAlive(owner: string): boolean | undefined {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return undefined;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 async function readConfig(path: string, env: NodeJS.ProcessEnv): Promise<Config> {
   let text: string;
@@ -65,11 +84,15 @@ function progressPrinter(io: CommandIo, total: number): (event: ScanEvent) => vo
   return (event) => {
     if (event.kind === 'database') {
       io.stderr.write(`advisory db ${event.revision}: ${event.advisoryCount} advisories${event.skipped ? `, ${event.skipped} skipped` : ''}\n`);
+    } else if (event.kind === 'index-refreshed') {
+      if (event.crates > 0) io.stderr.write(`index: ${event.crates} crates refreshed\n`);
+    } else if (event.kind === 'warning') {
+      io.stderr.write(`warning: ${event.message}\n`);
     } else if (event.kind === 'repository-done') {
       done++;
       const r = event.result;
-      const detail = r.errors[0] ?? `${r.counts.findings} findings, ${r.diff.new.length} new`;
-      const line = `[${done}/${total}] ${event.name}: ${r.status} (${detail})`;
+      const detail = event.outcome.error ?? `${r.counts.findings} findings, ${r.diff.new.length} new`;
+      const line = `[${done}/${total}] ${event.name}: ${event.outcome.status} (${detail})`;
       io.stderr.write(tty ? `\r\u001b[2K${line}\n` : `scan: ${line}\n`);
     } else if (tty) {
       io.stderr.write(`\r\u001b[2Kscanning ${event.name}…`);
@@ -108,11 +131,13 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
   repositories = repositories.map((r) => (r.location.kind === 'path' && !isAbsolute(r.location.path) ? { ...r, location: { kind: 'path', path: resolve(base, r.location.path) } } : r));
 
   const offline = values.offline;
-  const store = new FsResultStore(values.out);
+  const objects = new FsObjectStore(values.out);
+  const store = new ResultStore(objects);
+  const cache = new ObjectHttpCache(objects, () => new Date());
   const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: config.timeoutMs, retries: 4 });
   const advisoryDb = config.sources.advisoryDb;
   const advisorySource = URL_LIKE.test(advisoryDb)
-    ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache: store.cache, now: () => new Date(), offline, warn: (m) => io.stderr.write(`warning: ${m}\n`) })
+    ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache, now: () => new Date(), offline, warn: (m) => io.stderr.write(`warning: ${m}\n`) })
     : new LocalAdvisoryDbSource(isAbsolute(advisoryDb) ? advisoryDb : resolve(base, advisoryDb));
   const repoSources: Partial<Record<string, RepoSource>> = { path: new LocalRepoSource({ maxFileBytes: config.maxFileBytes }) };
   if (!offline) {
@@ -120,21 +145,25 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
     repoSources.gitlab = new GitlabRepoSource({ apiBase: config.sources.gitlabApi, token: config.tokens.gitlab ?? undefined, http, maxFileBytes: config.maxFileBytes });
     repoSources.url = new UrlRepoSource({ http, maxFileBytes: config.maxFileBytes });
   }
-  const index = offline ? null : new SparseIndexSource({ baseUrl: config.sources.index, cache: store.cache, http, concurrency: config.indexConcurrency });
+  const index = offline ? null : new SparseIndexSource({ baseUrl: config.sources.index, cache, http, concurrency: config.indexConcurrency });
   const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
 
   let outcome;
   try {
     outcome = await runScan(
-      { repositories, configuredNames: config.repositories.map((r) => r.name), alerts: config.alerts, concurrency: config.concurrency },
+      { repositories, configured: config.repositories, alerts: config.alerts, concurrency: config.concurrency },
       {
         advisorySource,
+        dbLocation: advisorySource.location,
         index,
         repoSources,
         store,
-        alerter: new ConsoleAlerter({ write: (text) => io.stdout.write(text), color }),
+        cache,
+        alerter: new ConsoleAlerter({ write: (text) => io.stdout.write(text), color, siteUrl: config.site.url }),
         now: io.now,
         onEvent: progressPrinter(io, repositories.length),
+        owner: `${hostname()}:${process.pid}`,
+        ownerAlive: localOwnerAlive,
       },
     );
   } catch (error) {
@@ -146,7 +175,9 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
   io.stdout.write(renderSummary(outcome.results, { color }));
   io.stdout.write(`results in ${resolve(values.out, 'results')}\n`);
   if (outcome.alertFailure) io.stderr.write(`error: ${outcome.alertFailure}\n`);
-  if (values['no-report']) return outcome.exitCode;
+  for (const problem of outcome.problems) io.stderr.write(`error: ${problem}\n`);
+  const exitCode = EXIT_FOR[outcome.status];
+  if (values['no-report']) return exitCode;
   try {
     const site = await buildReport(values.out);
     io.stdout.write(`report in ${resolve(site, 'index.html')}\n`);
@@ -155,5 +186,5 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
     io.stderr.write(`error: the report site could not be built: ${errorMessage(error)}\n`);
     return EXIT_NOT_SCANNED;
   }
-  return outcome.exitCode;
+  return exitCode;
 }

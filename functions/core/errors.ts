@@ -84,3 +84,36 @@ export class RetryableHttpError extends Error {
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+/** A conditional write refused: the object changed (`ifMatch`) or already exists (`ifNoneMatch: '*'`). */
+export class PreconditionFailedError extends Error {
+  override name = 'PreconditionFailedError';
+  readonly key: string;
+  constructor(key: string, options?: { cause?: unknown }) {
+    super(`${key}: the object changed or already exists (conditional write refused)`, options);
+    this.key = key;
+  }
+}
+
+/** A store that could not be read or written (after its own retries): the run records it and goes on. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  readonly key: string;
+  constructor(message: string, key: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.key = key;
+  }
+}
+
+/**
+ * An alerter that could not deliver every alert. `delivered` are those the service accepted
+ * before the failure (a long run goes out as several messages), so they are never sent twice.
+ */
+export class AlertDeliveryError extends Error {
+  override name = 'AlertDeliveryError';
+  readonly delivered: readonly { repository: string; lockfile: string; finding: unknown }[];
+  constructor(message: string, delivered: readonly { repository: string; lockfile: string; finding: unknown }[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.delivered = delivered;
+  }
+}

@@ -91,16 +91,40 @@ export interface RepoSource {
   fetchRepository(repo: RepoConfig): Promise<RepoSnapshot>;
 }
 
-/** Where scan results are kept: the filesystem by default, S3 on AWS. */
-export interface ResultStore {
-  /** The latest result of a repository, or undefined before its first scan. */
-  readLatest(repository: string): Promise<ScanResult | undefined>;
-  /** Writes the result as the repository's latest and adds it to its history (never overwritten). */
-  write(result: ScanResult): Promise<void>;
-  writeSummary(index: SummaryIndex): Promise<void>;
-  readSummary(): Promise<SummaryIndex | undefined>;
-  /** Cached HTTP responses kept with the results (index files, the advisory archive). */
-  readonly cache: HttpCache;
+/** A stored object with its version: S3's ETag, or a digest of the file's bytes. */
+export interface StoredObject {
+  body: Uint8Array;
+  etag: string;
+}
+
+/**
+ * A condition on a write, as S3 takes it: `ifNoneMatch: '*'` creates only (never
+ * overwrites), `ifMatch` replaces only the version that was read. A refused write throws
+ * PreconditionFailedError.
+ */
+export type WriteCondition = { ifNoneMatch: '*' } | { ifMatch: string };
+
+export interface PutOptions {
+  contentType: string;
+  condition?: WriteCondition;
+}
+
+/**
+ * Keys to bytes: the filesystem by default, S3 on AWS. Keys are `/`-separated relative
+ * paths (`results/ripgrep/latest.json`). Every object appears whole or not at all.
+ * Failures other than a refused condition throw StoreError.
+ */
+export interface ObjectStore {
+  /** The object, or undefined when there is none. */
+  get(key: string): Promise<StoredObject | undefined>;
+  /** Writes the object and returns its new version. */
+  put(key: string, body: Uint8Array | string, options: PutOptions): Promise<string>;
+  /** Every key under `prefix` (which ends in `/`), in no particular order. */
+  list(prefix: string): Promise<string[]>;
+  /** Removes the object; removing one that is absent is not an error. */
+  delete(key: string): Promise<void>;
+  /** Where the objects are (a folder or `s3://bucket/prefix`), for messages. */
+  readonly location: string;
 }
 
 /** A new finding at or above the alert threshold. */
@@ -112,6 +136,10 @@ export interface Alert {
 
 /** Tells people about new findings: the terminal by default, SNS on AWS. */
 export interface Alerter {
+  /**
+   * Delivers the alerts (an empty list sends nothing). Resolves once the service accepted
+   * every one; throws AlertDeliveryError naming those accepted before a failure.
+   */
   send(alerts: readonly Alert[]): Promise<void>;
 }
 

@@ -237,10 +237,11 @@ export function findingRef(lockfilePath: string, finding: Finding): FindingRef {
 
 /**
  * The identity of a finding across scans (DESIGN.md): repository, lockfile path, kind,
- * advisory id (or `yanked`), crate name and version.
+ * advisory id (or `yanked`) and crate name — not the version, so bumping a crate within
+ * the affected range neither resolves the finding nor makes it new.
  */
-export function findingRefKey(repository: string, ref: FindingRef): string {
-  return [repository, ref.lockfile, ref.kind, ref.id, ref.package.name, ref.package.version].join('\u0000');
+export function findingRefKey(repository: string, ref: Pick<FindingRef, 'lockfile' | 'kind' | 'id' | 'package'>): string {
+  return [repository, ref.lockfile, ref.kind, ref.id, ref.package.name].join('\u0000');
 }
 
 export function findingKey(repository: string, lockfilePath: string, finding: Finding): string {

@@ -3,6 +3,7 @@
 // history. The result schema is the only thing the site knows about the scanner.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rediffHistory } from '../../../functions/core/diff.ts';
 import type { AdvisoryInfo, Finding, LockfileResult, ScanResult, SummaryIndex } from '../../../functions/core/result.ts';
 
 /** How many past scans a repository's charts show. */
@@ -56,7 +57,9 @@ function loadRepo(dir: string, name: string): RepoView {
   const files = existsSync(historyDir) ? readdirSync(historyDir).filter((f) => f.endsWith('.json')).sort().slice(-HISTORY_LIMIT) : [];
   const history = files.map((f) => readJson<ScanResult>(join(historyDir, f))).sort((a, b) => a.scannedAt.localeCompare(b.scannedAt));
   if (history.length === 0 || history.at(-1)!.scannedAt !== latest.scannedAt) history.push(latest);
-  return { name, latest, history };
+  // Diffs by today's finding identity, also for results stored before it dropped the version.
+  const rediffed = rediffHistory(name, history);
+  return { name, latest: rediffed.at(-1)!, history: rediffed };
 }
 
 function allFindings(lockfile: LockfileResult): Finding[] {
