@@ -79,15 +79,6 @@ export function pathText(steps: readonly PathStep[]): string {
   return steps.map((s) => `${s.name} ${s.version}`).join(' → ');
 }
 
-/**
- * The id of a finding's entry on its repository page, for links like
- * `repoUrl(name) + '#' + findingAnchor(...)`: `f-Cargo.lock-RUSTSEC-2099-0001-hyper-0.14.27`.
- * `id` is the advisory id, or `yanked` for a yanked version.
- */
-export function findingAnchor(lockfile: string, id: string, crate: string, version: string): string {
-  return `f-${[lockfile, id, crate, version].join('-').replace(/[^A-Za-z0-9._-]+/g, '_')}`;
-}
-
 const CRATES_IO = new Set(['registry+https://github.com/rust-lang/crates.io-index', 'sparse+https://index.crates.io/']);
 
 /**
