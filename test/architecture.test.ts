@@ -79,6 +79,17 @@ describe('architecture', () => {
     expect(breaches).toEqual([]);
   });
 
+  it('lets only the composition roots (cli, handlers) use the shared wiring, and keeps them apart', () => {
+    const breaches = all
+      .filter((i) => i.target && layer(i.target) === 'wiring' && !['cli', 'handlers', 'wiring'].includes(layer(i.file) ?? ''))
+      .map((i) => `${i.file} imports ${i.specifier}`);
+    const crossed = all
+      .filter((i) => i.target && ((layer(i.file) === 'cli' && layer(i.target) === 'handlers') || (layer(i.file) === 'handlers' && layer(i.target) === 'cli')))
+      .map((i) => `${i.file} imports ${i.specifier}`);
+    const wiringUp = all.filter((i) => i.file.startsWith('functions/wiring/') && i.target && ['cli', 'handlers'].includes(layer(i.target) ?? '')).map((i) => `${i.file} imports ${i.specifier}`);
+    expect([...breaches, ...crossed, ...wiringUp]).toEqual([]);
+  });
+
   it('writes relative imports with their .ts extension and has no barrel index files', () => {
     const missing = all.filter((i) => i.target && !/\.(ts|json)$/.test(i.specifier)).map((i) => `${i.file}: ${i.specifier}`);
     expect(missing).toEqual([]);

@@ -124,6 +124,11 @@ export interface HttpAdvisoryDbOptions {
   now: () => Date;
   /** Use only the cached copy; never touch the network. */
   offline?: boolean;
+  /**
+   * Use the cached copy when there is one, downloading only when there is none: for the
+   * units of a run whose first step has just refreshed the cache.
+   */
+  preferCached?: boolean;
   /** Called when a cached copy stands in for a download that failed. */
   warn?: (message: string) => void;
 }
@@ -145,8 +150,9 @@ export class HttpAdvisoryDbSource implements AdvisorySource {
   }
 
   async load(): Promise<AdvisoryDb> {
-    const { url, http, cache, now, offline, warn } = this.options;
+    const { url, http, cache, now, offline, warn, preferCached } = this.options;
     const cached = await cache.get(ARCHIVE_CACHE_KEY);
+    if (preferCached && cached) return this.parse(cached.body, cached.fetchedAt);
     if (offline) {
       if (!cached) throw new AdvisoryDbError(`${url}: offline and no cached copy of the advisory database; run once online first, or pass a local path`);
       return this.parse(cached.body, cached.fetchedAt);

@@ -6,20 +6,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConsoleAlerter } from '../adapters/console-alerter.ts';
 import { FsObjectStore } from '../adapters/fs-object-store.ts';
-import { GithubRepoSource } from '../adapters/github-repo-source.ts';
-import { GitlabRepoSource } from '../adapters/gitlab-repo-source.ts';
-import { HttpClient } from '../adapters/http-client.ts';
-import { LocalRepoSource } from '../adapters/local-repo-source.ts';
-import { HttpAdvisoryDbSource, LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
-import { SparseIndexSource } from '../adapters/sparse-index.ts';
-import { UrlRepoSource } from '../adapters/url-repo-source.ts';
 import { ConfigErrors, filterRepositories, loadConfig, type Config } from '../app/config.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import { ResultStore } from '../app/result-store.ts';
 import { runScan, type RunStatus, type ScanEvent } from '../app/scan-pipeline.ts';
-import { USER_AGENT } from '../app/version.ts';
 import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
-import type { RepoSource } from '../core/ports.ts';
+import { buildScanSources } from '../wiring/scan-sources.ts';
 import type { CommandIo } from './audit.ts';
 import { renderSummary } from './render-summary.ts';
 import { buildReport } from './report.ts';
@@ -44,7 +36,6 @@ Exit codes: 0 clean, 1 findings fail the policy, 2 configuration or usage error,
 3 some repositories (or the advisory database, or alerts) could not be handled.
 `;
 
-const URL_LIKE = /^https?:\/\//;
 const EXIT_NOT_SCANNED = 3;
 const EXIT_FOR: Record<RunStatus, number> = { clean: 0, failing: 1, incomplete: EXIT_NOT_SCANNED };
 
@@ -130,22 +121,10 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
   const base = dirname(resolve(values.config));
   repositories = repositories.map((r) => (r.location.kind === 'path' && !isAbsolute(r.location.path) ? { ...r, location: { kind: 'path', path: resolve(base, r.location.path) } } : r));
 
-  const offline = values.offline;
   const objects = new FsObjectStore(values.out);
   const store = new ResultStore(objects);
   const cache = new ObjectHttpCache(objects, () => new Date());
-  const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: config.timeoutMs, retries: 4 });
-  const advisoryDb = config.sources.advisoryDb;
-  const advisorySource = URL_LIKE.test(advisoryDb)
-    ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache, now: () => new Date(), offline, warn: (m) => io.stderr.write(`warning: ${m}\n`) })
-    : new LocalAdvisoryDbSource(isAbsolute(advisoryDb) ? advisoryDb : resolve(base, advisoryDb));
-  const repoSources: Partial<Record<string, RepoSource>> = { path: new LocalRepoSource({ maxFileBytes: config.maxFileBytes }) };
-  if (!offline) {
-    repoSources.github = new GithubRepoSource({ apiBase: config.sources.githubApi, token: config.tokens.github ?? undefined, http, maxFileBytes: config.maxFileBytes, rateLimitBudgetMs: 120_000 });
-    repoSources.gitlab = new GitlabRepoSource({ apiBase: config.sources.gitlabApi, token: config.tokens.gitlab ?? undefined, http, maxFileBytes: config.maxFileBytes });
-    repoSources.url = new UrlRepoSource({ http, maxFileBytes: config.maxFileBytes });
-  }
-  const index = offline ? null : new SparseIndexSource({ baseUrl: config.sources.index, cache, http, concurrency: config.indexConcurrency });
+  const sources = buildScanSources(config, { cache, offline: values.offline, baseDir: base, warn: (m) => io.stderr.write(`warning: ${m}\n`) });
   const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
 
   let outcome;
@@ -153,10 +132,7 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
     outcome = await runScan(
       { repositories, configured: config.repositories, alerts: config.alerts, concurrency: config.concurrency },
       {
-        advisorySource,
-        dbLocation: advisorySource.location,
-        index,
-        repoSources,
+        ...sources,
         store,
         cache,
         alerter: new ConsoleAlerter({ write: (text) => io.stdout.write(text), color, siteUrl: config.site.url }),

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FsResultStore } from '../../functions/adapters/fs-result-store.ts';
+import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts';
+import { ResultStore } from '../../functions/app/result-store.ts';
 import { LocalRepoSource } from '../../functions/adapters/local-repo-source.ts';
 import { LocalAdvisoryDbSource } from '../../functions/adapters/rustsec-archive.ts';
 import { runScan } from '../../functions/app/scan-pipeline.ts';
@@ -157,17 +158,19 @@ async function scanRepeatedly(
   scans: number,
   prepare: (scan: number) => Promise<readonly RepoConfig[]>,
 ): Promise<string> {
-  const store = new FsResultStore(join(dir, 'store'));
+  const store = new ResultStore(new FsObjectStore(join(dir, 'store')));
   for (let scan = 1; scan <= scans; scan++) {
     const repositories = await prepare(scan);
     let tick = 0;
     // Each scan starts a day after the last; every reading of the clock within it adds a second.
     const now = () => new Date(FIRST_SCAN + (scan - 1) * DAY + 1000 * tick++);
     await runScan(
-      { repositories, configuredNames: all.map((r) => r.name), alerts: { threshold: 'high', unscored: false }, concurrency: 8 },
+      { repositories, configured: all, alerts: { threshold: 'high', unscored: false }, concurrency: 8 },
       {
         advisorySource: new LocalAdvisoryDbSource(db),
+        dbLocation: db,
         index: null,
+        cache: null,
         repoSources: { path: new LocalRepoSource({ maxFileBytes: 5_000_000 }) },
         store,
         alerter: quietAlerter,
