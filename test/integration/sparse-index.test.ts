@@ -149,7 +149,25 @@ describe('SparseIndexSource', () => {
     expect(request!.headers['if-none-match']).toBe(etagOf(FILES['se/rd/serde']!));
     expect(request!.headers['if-modified-since']).toBe('Sun, 01 Mar 2026 12:00:00 GMT');
     expect(second.stats).toMatchObject({ requests: 1, notModified: 1, bytes: 0, failures: 0 });
-    expect(cache.puts).toBe(putsAfterFirst);
+    // The 304 confirms the copy: the same body, with the time it was last confirmed current.
+    expect(cache.puts).toBe(putsAfterFirst + 1);
+    const confirmed = cache.entries.get(`index/${new URL(server.url).host}/se/rd/serde`)!;
+    expect(new TextDecoder().decode(confirmed.body)).toBe(FILES['se/rd/serde']);
+  });
+
+  it('answers from a copy confirmed since freshAfter without asking, and asks about older copies', async () => {
+    const cache = new MemoryCache();
+    await source({ cache }).lookup('serde');
+    const fetchedAt = [...cache.entries.values()][0]!.fetchedAt;
+    server.reset();
+    const fresh = new SparseIndexSource({ baseUrl: server.url, cache, http: client(), concurrency: 4, freshAfter: fetchedAt });
+    expect((await fresh.lookup('serde')).kind).toBe('found');
+    expect(fresh.stats).toMatchObject({ requests: 0, fresh: 1 });
+    expect(requestsFor('serde')).toEqual([]);
+    const later = new Date(Date.parse(fetchedAt) + 1).toISOString();
+    const stale = new SparseIndexSource({ baseUrl: server.url, cache, http: client(), concurrency: 4, freshAfter: later });
+    await stale.lookup('serde');
+    expect(stale.stats).toMatchObject({ requests: 1, notModified: 1, fresh: 0 });
   });
 
   it('asks with If-Modified-Since alone when the index gives no ETag, and gets 304', async () => {

@@ -32,7 +32,9 @@ describe('loadConfig', () => {
         { name: 'ripgrep', location: { kind: 'github', repo: 'BurntSushi/ripgrep' }, ref: null, lockfiles: null, manifests: null, ignores: [], deny: [] },
       ],
       alerts: { threshold: 'critical', unscored: false, recipients: [] },
-      schedule: { expression: 'rate(1 day)' },
+      schedule: { expression: 'rate(1 day)', timezone: 'UTC' },
+      site: { url: null, domain: null, certificateArn: null, allowCidrs: [] },
+      aws: { historyTransitionDays: 30, historyExpirationDays: 730 },
       sources: {
         advisoryDb: 'https://github.com/rustsec/advisory-db/archive/refs/heads/main.tar.gz',
         index: 'https://index.crates.io/',
@@ -68,6 +70,17 @@ recipients = ["team@example.com", "oncall@example.org"]
 
 [schedule]
 expression = "cron(0 6 * * ? *)"
+timezone = "Europe/Berlin"
+
+[site]
+url = "https://deps.example.com/"
+domain = "deps.example.com"
+certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+allow_cidrs = ["203.0.113.0/24", "2001:db8::/32"]
+
+[aws]
+history_transition_days = 60
+history_expiration_days = 400
 
 [[repositories]]
 name = "bat"
@@ -118,7 +131,14 @@ path = "../checkouts/app"
     });
     expect(config.tokens).toEqual({ github: 'gh-file', gitlab: 'gl-file' });
     expect(config.alerts).toEqual({ threshold: 'high', unscored: true, recipients: ['team@example.com', 'oncall@example.org'] });
-    expect(config.schedule).toEqual({ expression: 'cron(0 6 * * ? *)' });
+    expect(config.schedule).toEqual({ expression: 'cron(0 6 * * ? *)', timezone: 'Europe/Berlin' });
+    expect(config.site).toEqual({
+      url: 'https://deps.example.com',
+      domain: 'deps.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+      allowCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+    });
+    expect(config.aws).toEqual({ historyTransitionDays: 60, historyExpirationDays: 400 });
     expect(config.repositories).toEqual([
       {
         name: 'bat',
@@ -215,6 +235,11 @@ describe('loadConfig problems', () => {
     ['a lockfile path climbing out of the repository', `${MINIMAL}lockfiles = ["../Cargo.lock"]\n`, 4, 'repositories[0].lockfiles[0]', 'expected a relative path inside the repository'],
     ['an index that is not a URL', `[sources]\nindex = "index.crates.io"\n${MINIMAL}`, 2, 'sources.index', 'expected an http(s) URL of a sparse index'],
     ['a schedule EventBridge would refuse', `[schedule]\nexpression = "daily"\n${MINIMAL}`, 2, 'schedule.expression', 'expected an EventBridge schedule expression'],
+    ['an unknown time zone', `[schedule]\ntimezone = "Mars/Base"\n${MINIMAL}`, 2, 'schedule.timezone', 'expected an IANA time zone such as "UTC" or "Europe/Berlin", got "Mars/Base"'],
+    ['a domain without its certificate', `[site]\ndomain = "deps.example.com"\n${MINIMAL}`, 2, 'site.domain', 'expected domain and certificate_arn together'],
+    ['a certificate outside us-east-1', `[site]\ndomain = "d.example.com"\ncertificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/abc"\n${MINIMAL}`, 3, 'site.certificate_arn', 'expected an ACM certificate ARN in us-east-1'],
+    ['an address that is not a CIDR', `[site]\nallow_cidrs = ["300.1.1.1/8"]\n${MINIMAL}`, 2, 'site.allow_cidrs[0]', 'expected an IPv4 or IPv6 CIDR'],
+    ['history that expires before it moves', `[aws]\nhistory_expiration_days = 20\n${MINIMAL}`, 2, 'aws.history_expiration_days', 'expected more days than history_transition_days (30)'],
     ['a recipient that is not an email address', `[alerts]\nrecipients = ["team"]\n${MINIMAL}`, 2, 'alerts.recipients[0]', 'expected an email address, got "team"'],
   ])('reports %s with its line and field', (_what, text, line, field, message) => {
     const error = problemsOf(text);
