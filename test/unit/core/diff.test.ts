@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditRepository, failedRepository } from '../../../functions/app/audit-lockfile.ts';
 import type { AdvisoryDb } from '../../../functions/core/advisory.ts';
+import { rediffHistory } from '../../../functions/core/diff.ts';
 import type { ScanResult } from '../../../functions/core/result.ts';
 import { fixtureDb, fixtureText } from '../../helpers/fixtures.ts';
 
@@ -80,5 +81,34 @@ describe('diff with the previous result', () => {
       new Error('down'),
     );
     expect(failed).toMatchObject({ lockfiles: [], carriedFrom: null, status: 'error' });
+  });
+});
+
+describe('finding identity without the version', () => {
+  const bumped = (version: string) => fixtureText('v3.Cargo.lock').replace('name = "hyper"\nversion = "0.14.27"', `name = "hyper"\nversion = "${version}"`);
+
+  it('lists neither resolved nor new when hyper moves from 0.14.27 to 0.14.26, still affected', () => {
+    const first = scan(fixtureText('v3.Cargo.lock'), '2099-06-01T00:00:00Z');
+    const second = scan(bumped('0.14.26'), '2099-06-02T00:00:00Z', first);
+    expect(second.diff).toEqual({ previousScanAt: '2099-06-01T00:00:00.000Z', new: [], resolved: [] });
+    expect(second.lockfiles[0]!.findings.find((f) => f.package.name === 'hyper')!.package.version).toBe('0.14.26');
+  });
+
+  it('rediffs a stored history by identity: a version-only change drops out of new and resolved, real changes stay', () => {
+    const first = scan(fixtureText('v3.Cargo.lock'), '2099-06-01T00:00:00Z');
+    const second = scan(bumped('0.14.26'), '2099-06-02T00:00:00Z', first);
+    const third = scan(bumped('0.14.28'), '2099-06-03T00:00:00Z', second);
+    const hyper = third.diff.resolved.find((r) => r.package.name === 'hyper')!;
+    // The second result as a version-keyed cratewatch stored it: hyper resolved at 0.14.27 and new at 0.14.26.
+    const stored = {
+      ...second,
+      diff: { ...second.diff, resolved: [{ ...hyper, package: { name: 'hyper', version: '0.14.27' } }], new: [{ ...hyper, package: { name: 'hyper', version: '0.14.26' } }] },
+    };
+    // The oldest kept result's own diff is kept, less version-only pairs.
+    const oldest = { ...stored, scannedAt: '2099-05-31T00:00:00.000Z', diff: stored.diff };
+    const [a, b, c] = rediffHistory('demo', [oldest, stored, third]);
+    expect(a!.diff).toEqual({ previousScanAt: '2099-06-01T00:00:00.000Z', new: [], resolved: [] });
+    expect(b!.diff).toEqual({ previousScanAt: '2099-05-31T00:00:00.000Z', new: [], resolved: [] });
+    expect(ids(c!.diff.resolved)).toEqual(['hyper RUSTSEC-2099-0001']);
   });
 });
