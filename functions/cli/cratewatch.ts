@@ -14,6 +14,7 @@ Commands:
   scan               scan every repository of cratewatch.toml (results in .cratewatch/)
   report             rebuild the report site from the results (--serve to look at it)
   audit [LOCKFILE]   audit a Cargo.lock against the RustSec advisory database
+  invoke             run the scan deployed on AWS (all repositories, or --repo NAME)
 
 Run "cratewatch <command> --help" for a command's options.
 `;
@@ -26,6 +27,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         return await runAudit(rest, io);
       case 'report':
         return await (await import('./report.ts')).runReport(rest, io);
+      case 'invoke':
+        // Loaded on demand, like scan: the AWS SDK clients stay out of the other commands.
+        return await (await import('./invoke.ts')).runInvoke(rest, io);
       case 'scan':
         // Loaded on demand: `audit` stays quick to start without the scan's adapters.
         return await (await import('./scan.ts')).runScanCommand(rest, io);
@@ -37,7 +41,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        io.stdout.write(command === 'help' && rest[0] === 'audit' ? AUDIT_HELP : command === 'help' && rest[0] === 'scan' ? (await import('./scan.ts')).SCAN_HELP : HELP);
+        io.stdout.write(command === 'help' && rest[0] === 'audit' ? AUDIT_HELP : command === 'help' && rest[0] === 'scan' ? (await import('./scan.ts')).SCAN_HELP : command === 'help' && rest[0] === 'invoke' ? (await import('./invoke.ts')).INVOKE_HELP : HELP);
         return EXIT.ok;
       default:
         throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
