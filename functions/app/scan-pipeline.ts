@@ -12,8 +12,10 @@ import {
   dropDeadClaims,
   dueAlerts,
   pruneLedger,
+  emptyLedger,
   recordDelivered,
-  seedLedger,
+  seedLegacyAlerts,
+  writtenBeforeLedger,
   type AlertLedger,
   type AlertPolicy,
   type KeyedAlert,
@@ -75,6 +77,8 @@ export interface PreparedRun extends RunInfo {
 }
 
 export interface RepoScanDeps extends RunDeps, RunInfo {
+  /** The alert policy, to carry over what an older cratewatch alerted (core/alert-ledger.ts). */
+  alerts: AlertPolicy;
   db: AdvisoryDb;
   dbLocation: string;
   index: IndexSource | null;
@@ -189,6 +193,12 @@ async function readLatestResults(store: ResultStore, names: readonly string[], o
   return { results, unreadable };
 }
 
+/** Records in the ledger what a cratewatch from before the ledger alerted, before its results are replaced. */
+async function carryLegacyAlerts(store: ResultStore, results: readonly ScanResult[], policy: AlertPolicy, now: Date): Promise<void> {
+  if (!results.some(writtenBeforeLedger)) return;
+  await updateLedger(store, () => emptyLedger(now), (ledger) => seedLegacyAlerts(ledger, results, policy, now));
+}
+
 /**
  * Loads the advisory database (refreshing its cached archive) and refreshes the cached
  * index files of every crates.io crate the stored results lock, each asked once, then
@@ -197,8 +207,9 @@ async function readLatestResults(store: ResultStore, names: readonly string[], o
 export async function prepareScan(settings: ScanSettings, deps: PrepareDeps, run: RunInfo = newRun(deps.now())): Promise<PreparedRun> {
   const db = await deps.advisorySource.load();
   deps.onEvent?.({ kind: 'database', revision: db.revision, advisoryCount: db.advisoryCount, skipped: db.diagnostics.length });
+  const { results } = await readLatestResults(deps.store, settings.repositories.map((r) => r.name), deps.onEvent);
+  await carryLegacyAlerts(deps.store, results, settings.alerts, deps.now());
   if (deps.index) {
-    const { results } = await readLatestResults(deps.store, settings.repositories.map((r) => r.name), deps.onEvent);
     const crates = new Set<string>();
     for (const result of results) {
       for (const lockfile of result.lockfiles) for (const pkg of lockfile.packages) if (pkg.source && parseSource(pkg.source)?.kind === 'crates-io') crates.add(pkg.name);
@@ -274,6 +285,7 @@ export async function scanRepository(repo: RepoConfig, deps: RepoScanDeps): Prom
     storeError = `the stored latest result could not be read, so this one was not written over it: ${previousUnreadable}`;
   } else {
     try {
+      if (previous) await carryLegacyAlerts(deps.store, [previous.value], deps.alerts, deps.now());
       key = await deps.store.write(result, previous?.etag ?? null);
     } catch (error) {
       storeError = `the result could not be stored in ${deps.store.location}: ${errorMessage(error)}`;
@@ -375,8 +387,8 @@ async function deliverDueAlerts(latest: readonly ScanResult[], settings: ScanSet
   const isLive = (claim: LedgerClaim) => deps.ownerAlive?.(claim.owner) !== false && now.getTime() - Date.parse(claim.claimedAt) < lease;
   const configured = new Set(settings.configured.map((r) => r.name));
   const alertable = alertableFindings(latest, settings.alerts);
-  // A store from before ledgers: what was alerted then is seeded as delivered (core/alert-ledger.ts).
-  const seed = () => seedLedger(latest, settings.alerts, now);
+  // No ledger yet: nothing was delivered (what an older cratewatch alerted was carried over before its results were replaced).
+  const seed = () => emptyLedger(now);
   let due: KeyedAlert[] = [];
   await updateLedger(deps.store, seed, (stored, existed) => {
     const ledger = pruneLedger(dropDeadClaims(stored, isLive), latest, configured);
@@ -453,7 +465,7 @@ export interface LocalRunDeps extends PrepareDeps {
 export async function runScan(settings: ScanSettings, deps: LocalRunDeps): Promise<ScanOutcome> {
   const prepared = await prepareScan(settings, deps);
   const limit = pLimit(Math.max(1, settings.concurrency));
-  const unit: RepoScanDeps = { ...deps, runId: prepared.runId, startedAt: prepared.startedAt, db: prepared.db };
+  const unit: RepoScanDeps = { ...deps, alerts: settings.alerts, runId: prepared.runId, startedAt: prepared.startedAt, db: prepared.db };
   const scanned = await Promise.all(settings.repositories.map((repo) => limit(() => scanRepository(repo, unit))));
   const outcomes = scanned.map((s) => s.outcome);
   const finished = await finishScan(settings, { ...deps, runId: prepared.runId }, outcomes);

@@ -3,7 +3,8 @@
 // once the alerter accepted the message, and leaves it when the finding is resolved, so a
 // failed delivery is retried by the next run and a finding that comes back alerts again.
 import type { Alert } from './ports.ts';
-import { findingKey, findingRef, findingRefKey, type ScanResult } from './result.ts';
+import semver from 'semver';
+import { findingKey, findingRef, type ScanResult } from './result.ts';
 import { atLeast, type Severity } from './severity.ts';
 
 export const LEDGER_VERSION = 1;
@@ -139,23 +140,33 @@ function ledgerEntry(alert: KeyedAlert, now: Date): LedgerEntry {
   };
 }
 
+/** The first cratewatch version that keeps an alert ledger. */
+export const LEDGER_SINCE = '0.2.0';
+
+/** Whether a result was written by a cratewatch from before the ledger. */
+export function writtenBeforeLedger(result: ScanResult): boolean {
+  const version = semver.valid(result.tool.version);
+  return version !== null && semver.lt(version, LEDGER_SINCE);
+}
+
 /**
- * The ledger of a store written before ledgers existed, when alerts went out for findings
- * new since the previous result: every alertable finding that its result does not list as
- * new was delivered back then, so it does not alert again. Findings listed as new (or all
- * of a repository's first result) stay due.
+ * Adds what a cratewatch from before the ledger already alerted: it alerted each finding at
+ * or above the threshold when it was new, so every alertable finding of its stored results
+ * was delivered by the time of that scan. Results written with a ledger add nothing, so a
+ * store whose first ledger-era run died before writing its ledger loses no alert. Returns
+ * null when nothing is added.
  */
-export function seedLedger(results: readonly ScanResult[], policy: AlertPolicy, now: Date): AlertLedger {
-  const ledger = emptyLedger(now);
-  for (const result of results) {
-    const repository = result.repository.name;
-    if (result.diff.previousScanAt === null) continue;
-    const fresh = new Set(result.diff.new.map((ref) => findingRefKey(repository, ref)));
+export function seedLegacyAlerts(ledger: AlertLedger, results: readonly ScanResult[], policy: AlertPolicy, now: Date): AlertLedger | null {
+  const delivered = { ...ledger.delivered };
+  let added = 0;
+  for (const result of results.filter(writtenBeforeLedger)) {
     for (const alert of alertableFindings([result], policy)) {
-      if (!fresh.has(alert.key)) ledger.delivered[alert.key] = { ...ledgerEntry(alert, now), deliveredAt: result.diff.previousScanAt };
+      if (alert.key in delivered) continue;
+      delivered[alert.key] = { ...ledgerEntry(alert, now), deliveredAt: result.scannedAt };
+      added++;
     }
   }
-  return ledger;
+  return added === 0 ? null : { ...ledger, updatedAt: now.toISOString(), delivered };
 }
 
 /** Parses a stored ledger; returns a problem message when it is not one. */

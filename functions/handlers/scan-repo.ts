@@ -20,6 +20,7 @@ export async function handler(event: unknown): Promise<RepoOutcome> {
     const now = new Date();
     const { outcome } = await scanRepository(repo!, {
       ...sources,
+      alerts: config.alerts,
       db,
       store,
       cache,

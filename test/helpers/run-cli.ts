@@ -7,6 +7,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../../functions/cli/cratewatch.ts', import.meta.url));
 
 export interface CliRun {
+  /** Null when the process was killed. */
   code: number | null;
   stdout: string;
   stderr: string;
@@ -17,6 +18,8 @@ export interface CliOptions {
   cwd?: string;
   /** Variables added to the environment; `undefined` removes one. */
   env?: Record<string, string | undefined>;
+  /** Sends SIGKILL this many milliseconds after the start (a crash at an arbitrary point). */
+  killAfterMs?: number;
 }
 
 /** Variables that would change the output if the developer's shell happens to set them. */
@@ -35,8 +38,12 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

@@ -205,18 +205,29 @@ describe('runScan alerts through the ledger', () => {
     expect(again.attempts).toBe(0);
   });
 
-  it('seeds the ledger of a store from before ledgers: only findings new since the previous result alert', async () => {
+  it('carries over what a cratewatch from before the ledger alerted: only findings new since then alert', async () => {
     const first = await runScan(settings([repo('app')]), deps(new RecordingAlerter()));
     await rm(join(dir, 'out', LEDGER_KEY));
+    // The stored result as cratewatch 0.1.0 (no ledger; it alerted findings when they were new) left it.
+    const latestFile = join(dir, 'out', 'results', 'app', 'latest.json');
+    const latest = JSON.parse(await readFile(latestFile, 'utf8')) as ScanResult;
+    await writeFile(latestFile, JSON.stringify({ ...latest, tool: { name: 'cratewatch', version: '0.1.0' } }));
     await lockApp('newcomer', null);
     const migrated = new RecordingAlerter();
     await runScan(settings([repo('app'), repo('newcomer')]), deps(migrated));
-    // app's hyper was there at the previous scan (and alerted then); newcomer's first result is all new.
     expect(migrated.names).toEqual(['newcomer hyper RUSTSEC-2099-0001']);
     expect(Object.values((await ledger()).delivered).map((e) => [e.repository, e.deliveredAt === first.results[0]!.scannedAt])).toEqual([
       ['app', true],
       ['newcomer', false],
     ]);
+  });
+
+  it('alerts every open finding when a first run with the ledger died before writing it', async () => {
+    await runScan(settings([repo('app')]), deps(new RecordingAlerter()));
+    await rm(join(dir, 'out', LEDGER_KEY));
+    const next = new RecordingAlerter();
+    await runScan(settings([repo('app')]), deps(next));
+    expect(next.names).toEqual(['app hyper RUSTSEC-2099-0001']);
   });
 
   it('leaves alerts claimed by a live run alone, and takes over those of a run known to be dead', async () => {

@@ -10,7 +10,7 @@ import {
   emptyLedger,
   pruneLedger,
   recordDelivered,
-  seedLedger,
+  seedLegacyAlerts,
   type AlertLedger,
 } from '../../../functions/core/alert-ledger.ts';
 import type { ScanResult } from '../../../functions/core/result.ts';
@@ -105,13 +105,14 @@ describe('pruneLedger', () => {
   });
 });
 
-describe('seedLedger', () => {
-  it('counts findings already present at the previous scan as delivered then, and leaves first scans due', () => {
-    const first = scan(fixtureText('v3.Cargo.lock'), '2099-06-01T00:00:00Z');
-    const second = scan(fixtureText('v3.Cargo.lock'), '2099-06-02T00:00:00Z', first);
-    const fresh = scan(fixtureText('v3.Cargo.lock'), '2099-06-02T00:00:00Z', undefined, 'fresh');
-    const seeded = seedLedger([second, fresh], critical, NOW);
+describe('seedLegacyAlerts', () => {
+  it('counts the alertable findings of results from before the ledger as delivered at their scan, and nothing of newer results', () => {
+    const legacy = { ...scan(fixtureText('v3.Cargo.lock'), '2099-06-01T00:00:00Z'), tool: { name: 'cratewatch' as const, version: '0.1.0' } };
+    const current = scan(fixtureText('v3.Cargo.lock'), '2099-06-02T00:00:00Z', undefined, 'fresh');
+    const seeded = seedLegacyAlerts(emptyLedger(NOW), [legacy, current], critical, NOW)!;
     expect(Object.values(seeded.delivered).map((e) => [e.repository, e.crate, e.deliveredAt])).toEqual([['demo', 'hyper', '2099-06-01T00:00:00.000Z']]);
+    expect(seedLegacyAlerts(seeded, [legacy], critical, NOW)).toBeNull();
+    expect(seedLegacyAlerts(emptyLedger(NOW), [current], critical, NOW)).toBeNull();
   });
 });
 
