@@ -51,13 +51,30 @@ function objectName(key: string): string {
   return key.replace(/[^A-Za-z0-9._/-]/gu, (c) => [...encoder.encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
 }
 
+function isPackEntry(value: unknown): value is PackEntry {
+  const e = value as Partial<PackEntry> | null;
+  const optionalString = (v: unknown) => v === null || typeof v === 'string';
+  return typeof e === 'object' && e !== null && optionalString(e.etag) && optionalString(e.lastModified) && typeof e.fetchedAt === 'string' && typeof e.usedAt === 'string' && typeof e.body === 'string';
+}
+
+/**
+ * The well-formed entries of a pack or delta; undefined when `entries` is no key → entry map.
+ * One odd entry is skipped rather than trusted: a null one would otherwise make every later
+ * compaction throw, so the pack could never be repaired.
+ */
+function soundEntries(entries: unknown): Record<string, PackEntry> | undefined {
+  if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) return undefined;
+  return Object.fromEntries(Object.entries(entries).filter(([, entry]) => isPackEntry(entry))) as Record<string, PackEntry>;
+}
+
 async function readPackObject(objects: ObjectStore, key: string): Promise<{ pack: Pack; etag: string | null }> {
   const stored = await objects.get(key);
   if (!stored) return { pack: { packVersion: PACK_VERSION, entries: {} }, etag: null };
   try {
-    const doc = JSON.parse(decoder.decode(await gunzipAsync(stored.body))) as Pack;
-    if (doc.packVersion !== PACK_VERSION || typeof doc.entries !== 'object' || doc.entries === null) throw new Error(`packVersion ${JSON.stringify(doc.packVersion)}`);
-    return { pack: doc, etag: stored.etag };
+    const doc = JSON.parse(decoder.decode(await gunzipAsync(stored.body))) as { packVersion?: unknown; entries?: unknown } | null;
+    const entries = soundEntries(doc?.entries);
+    if (doc?.packVersion !== PACK_VERSION || entries === undefined) throw new Error(`packVersion ${JSON.stringify(doc?.packVersion)}`);
+    return { pack: { packVersion: PACK_VERSION, entries }, etag: stored.etag };
   } catch {
     // Only a cache: a damaged pack is replaced by the next write.
     return { pack: { packVersion: PACK_VERSION, entries: {} }, etag: stored.etag };
@@ -98,7 +115,14 @@ export class ObjectHttpCache implements HttpCache {
   }
 
   private pack(): Promise<Pack> {
-    this.loaded ??= readPackObject(this.objects, INDEX_PACK_KEY).then((r) => r.pack);
+    if (this.loaded === undefined) {
+      const loading = readPackObject(this.objects, INDEX_PACK_KEY).then((r) => r.pack);
+      this.loaded = loading;
+      // A failed read is not remembered: the next lookup tries again.
+      loading.catch(() => {
+        if (this.loaded === loading) this.loaded = undefined;
+      });
+    }
     return this.loaded;
   }
 
@@ -172,9 +196,13 @@ export class ObjectHttpCache implements HttpCache {
         const delta = await this.objects.get(key);
         if (!delta) continue;
         try {
-          const doc = JSON.parse(decoder.decode(await gunzipAsync(delta.body))) as Pack & { used?: string[]; usedAt?: string };
-          for (const [k, entry] of Object.entries(doc.entries ?? {})) mergeEntry(entries, k, entry);
-          for (const k of doc.used ?? []) if (entries[k] && doc.usedAt && doc.usedAt > entries[k].usedAt) entries[k] = { ...entries[k], usedAt: doc.usedAt };
+          const doc = JSON.parse(decoder.decode(await gunzipAsync(delta.body))) as { packVersion?: unknown; entries?: unknown; used?: unknown; usedAt?: unknown } | null;
+          if (doc?.packVersion !== PACK_VERSION) continue;
+          for (const [k, entry] of Object.entries(soundEntries(doc.entries) ?? {})) mergeEntry(entries, k, entry);
+          const usedAt = doc.usedAt;
+          if (typeof usedAt === 'string' && Array.isArray(doc.used)) {
+            for (const k of doc.used) if (typeof k === 'string' && entries[k] && usedAt > entries[k].usedAt) entries[k] = { ...entries[k], usedAt };
+          }
         } catch {
           // A damaged delta only costs a refetch.
         }

@@ -55,6 +55,11 @@ export class ResultStore {
     return this.objects.location;
   }
 
+  /** Where an object is, for messages: one `/` between location and key (an S3 location already ends in `/`). */
+  private addressOf(key: string): string {
+    return this.location.endsWith('/') ? `${this.location}${key}` : `${this.location}/${key}`;
+  }
+
   /** Reads a JSON document; undefined when absent, an Error naming the object when it is not what `check` wants. */
   private async readJson<T>(key: string, check: (doc: Record<string, unknown>) => string | undefined): Promise<Versioned<T> | undefined> {
     const stored = await this.objects.get(key);
@@ -63,10 +68,10 @@ export class ResultStore {
     try {
       doc = JSON.parse(decoder.decode(stored.body));
     } catch (error) {
-      throw new StoreError(`${this.location}/${key} is not valid JSON (${errorMessage(error)}); move it away to start afresh`, key, { cause: error });
+      throw new StoreError(`${this.addressOf(key)} is not valid JSON (${errorMessage(error)}); move it away to start afresh`, key, { cause: error });
     }
     const problem = typeof doc !== 'object' || doc === null || Array.isArray(doc) ? 'is not a JSON object' : check(doc as Record<string, unknown>);
-    if (problem !== undefined) throw new StoreError(`${this.location}/${key} ${problem}; move it away to start afresh`, key);
+    if (problem !== undefined) throw new StoreError(`${this.addressOf(key)} ${problem}; move it away to start afresh`, key);
     return { value: doc as T, etag: stored.etag };
   }
 
@@ -76,8 +81,8 @@ export class ResultStore {
     );
   }
 
-  /** The latest result of a repository with its version, or undefined before its first scan. */
-  readLatest(repository: string): Promise<Versioned<ScanResult> | undefined> {
+  /** The latest result of a repository with its version, or undefined before its first scan. A bad name rejects, like any other failure. */
+  async readLatest(repository: string): Promise<Versioned<ScanResult> | undefined> {
     return this.readResult<ScanResult>(`${repositoryPrefix(repository)}/latest.json`, (d) => {
       const name = (d.repository as { name?: unknown } | null | undefined)?.name;
       return name === repository ? undefined : `holds the result of repository ${JSON.stringify(name)}, not "${repository}"`;

@@ -2,7 +2,7 @@
 // ETag and 304 answers to If-None-Match, recording every request.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.ts';
 
 export interface ArchiveServer {
   url: string;
@@ -32,10 +32,9 @@ export async function startArchiveServer(initial: Uint8Array): Promise<ArchiveSe
     }
     res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': body.byteLength, etag }).end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/rustsec/advisory-db/archive/refs/heads/main.tar.gz`,
+    url: `${origin}/rustsec/advisory-db/archive/refs/heads/main.tar.gz`,
     requests,
     serve: (next) => {
       body = next;

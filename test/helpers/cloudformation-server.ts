@@ -3,7 +3,7 @@
 // `ValidationError` "Stack with id … does not exist" that CloudFormation answers.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.ts';
 
 const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
@@ -62,10 +62,9 @@ export async function startCloudFormationServer(stacks: Record<string, Record<st
       );
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${origin}`,
     requests,
     close: () =>
       new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@
 // contents (raw or JSON), private repositories behind a token, programmable rate limits.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.ts';
 
 export interface FakeGithubRepo {
   /** `owner/name`. */
@@ -180,10 +180,9 @@ export async function startGithubServer(repos: FakeGithubRepo[], options: Github
   };
 
   const server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${origin}`,
     requests,
     commitOf,
     setRateLimit(rule) {

@@ -3,8 +3,8 @@
 // Link header, or offset with X-Next-Page), raw files, and private projects behind a token.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RecordedRequest } from './github-server.ts';
+import { listenOnLoopback } from './listen.ts';
 
 export type { RecordedRequest } from './github-server.ts';
 
@@ -116,9 +116,8 @@ export async function startGitlabServer(projects: FakeGitlabProject[], options: 
     return send(res, 404, { error: '404 Not Found' });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
+  const origin = await listenOnLoopback(server);
+  const base = `${origin}`;
   return {
     url: `${base}/api/v4`,
     requests,

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './listen.ts';
 
 /** How the server answers one request. Every kind takes an extra `delayMs` before answering. */
 export type IndexAnswer =
@@ -109,14 +110,10 @@ export async function startIndexServer(files: Record<string, string>, options: I
   server.keepAliveTimeout = 30_000;
   server.on('connection', (socket) => connections.set(socket, connections.size + 1));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${origin}/`,
     requests,
     get inFlight() {
       return inFlight;

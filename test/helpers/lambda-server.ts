@@ -6,7 +6,7 @@
 // service errors (throttling, access denied) on demand; 404 for an unknown function.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.ts';
 
 /** What a handler gets as its second argument: the few Lambda context fields handlers use. */
 export interface FakeLambdaContext {
@@ -144,10 +144,9 @@ export async function startLambdaServer(functions: LambdaFunctions): Promise<Lam
       if (!response.headersSent) sendFault(response, { status: 500, type: 'ServiceException', message: String(error) });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${origin}`,
     invocations,
     failNext(functionName, fault, times = 1) {
       faults.set(functionName, { fault, times });

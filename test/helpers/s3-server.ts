@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
+import { listenOnLoopback } from './listen.ts';
 
 /** One request as the proxy saw it. */
 export interface RecordedS3Request {
@@ -243,11 +243,7 @@ export async function startS3Server(): Promise<S3Server> {
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    proxy.once('error', reject);
-    proxy.listen(0, '127.0.0.1', () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const endpoint = await listenOnLoopback(proxy);
 
   function client(overrides: Partial<S3ClientConfig> = {}): S3Client {
     const made = new S3Client({

@@ -5,7 +5,7 @@
 // FAILED with the error and a Lambda-style cause (trace included, as a Task's cause is).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.ts';
 
 export interface ExecutionControl {
   /** Adds a history event, e.g. `emit('MapStateStarted', { mapStateStartedEventDetails: { length: 3 } })`. */
@@ -161,10 +161,9 @@ export async function startSfnServer(stateMachines: Record<string, ExecutionFunc
       else handle(body, response);
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${origin}`,
     requests,
     get executions() {
       return new Map([...records].map(([arn, r]) => [arn, { input: JSON.parse(r.input) as unknown, status: r.status }]));

@@ -4,8 +4,8 @@
 // on demand with SNS's own XML errors.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { listenOnLoopback } from './listen.ts';
 
 /** SNS's limit on one message: body, subject and attributes (names, types, values), in UTF-8 bytes. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -108,14 +108,10 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const origin = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${origin}/`,
     published,
     requests,
     failNext(count, status = 500, skip = 0) {

@@ -1,12 +1,12 @@
 // UrlRepoSource against a real loopback server serving one Cargo.lock.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../functions/adapters/http-client.ts';
 import { UrlRepoSource } from '../../functions/adapters/url-repo-source.ts';
 import type { RepoConfig } from '../../functions/core/ports.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 import { failure, repoConfig } from '../helpers/repo-config.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const LOCK = fixtureText('v3.Cargo.lock');
 
@@ -29,8 +29,7 @@ beforeAll(async () => {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('404: Not Found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
