@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
-import { FsHttpCache } from '../adapters/fs-http-cache.ts';
+import { FsObjectStore } from '../adapters/fs-object-store.ts';
 import { HttpClient } from '../adapters/http-client.ts';
 import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
@@ -11,6 +11,7 @@ import { USER_AGENT } from '../app/version.ts';
 import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
 import type { CrateLookup } from '../core/ports.ts';
 import { auditRepository, lookUpCrates } from '../app/audit-lockfile.ts';
+import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import type { Ignore } from '../core/audit.ts';
 import { AdvisoryDbError, ConfigError, errorMessage } from '../core/errors.ts';
 import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
@@ -99,8 +100,12 @@ function cacheDir(env: NodeJS.ProcessEnv): string {
 /** What the index says of the lockfile's crates.io packages. */
 async function askIndex(lockfile: Lockfile, indexUrl: string, env: NodeJS.ProcessEnv): Promise<Map<string, CrateLookup>> {
   const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: 30_000, retries: 3 });
-  const source = new SparseIndexSource({ baseUrl: indexUrl, cache: new FsHttpCache(cacheDir(env)), http, concurrency: 16 });
-  return lookUpCrates(source, [lockfile]);
+  // The same cache as `scan` keeps, in its own folder: index files packed in one file.
+  const cache = new ObjectHttpCache(new FsObjectStore(cacheDir(env)), () => new Date());
+  const source = new SparseIndexSource({ baseUrl: indexUrl, cache, http, concurrency: 16 });
+  const lookups = await lookUpCrates(source, [lockfile]);
+  await cache.compact().catch(() => undefined); // only a cache: the next run asks again
+  return lookups;
 }
 
 /** Runs `cratewatch audit` with the arguments after the command name; resolves to the exit code. */
