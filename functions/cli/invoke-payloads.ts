@@ -12,6 +12,9 @@ export interface RepoOutcome {
   /** The S3 key of the stored history object, or null. */
   key: string | null;
   error: string | null;
+  /** Findings new and resolved since the previous scan; null when the answer carried none. */
+  newFindings: number | null;
+  resolvedFindings: number | null;
 }
 
 /** finish's answer for a whole run. */
@@ -71,7 +74,15 @@ export function parseRepoOutcome(value: unknown, what: string): RepoOutcome {
   const doc = object(value, what);
   if (typeof doc.repo !== 'string' || doc.repo === '') throw new PayloadError(`${what}: field \`repo\` is not a repository name`);
   if (!STATUSES.includes(doc.status as LockfileStatus)) throw new PayloadError(`${what}: field \`status\` is ${JSON.stringify(doc.status)}, not one of ${STATUSES.join(', ')}`);
-  return { repo: doc.repo, status: doc.status as LockfileStatus, counts: parseCounts(doc.counts, what), key: optionalString(doc, 'key', what), error: optionalString(doc, 'error', what) };
+  return {
+    repo: doc.repo,
+    status: doc.status as LockfileStatus,
+    counts: parseCounts(doc.counts, what),
+    key: optionalString(doc, 'key', what),
+    error: optionalString(doc, 'error', what),
+    newFindings: doc.newFindings === undefined || doc.newFindings === null ? null : count(doc, 'newFindings', what),
+    resolvedFindings: doc.resolvedFindings === undefined || doc.resolvedFindings === null ? null : count(doc, 'resolvedFindings', what),
+  };
 }
 
 /** Reads finish's answer (the scan function's and the state machine's output). */

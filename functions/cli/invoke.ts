@@ -11,7 +11,8 @@ import { errorMessage } from '../core/errors.ts';
 import type { CommandIo } from './audit.ts';
 import { describeAwsFailure } from './aws-failure.ts';
 import { PayloadError, parseRepoOutcome, parseScanSummary, type RepoOutcome, type ScanSummary } from './invoke-payloads.ts';
-import { renderOutcomes, renderScanSummary } from './render-outcomes.ts';
+import { renderScanSummary } from './render-outcomes.ts';
+import { renderOutcomes } from './render-summary.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
 export const INVOKE_HELP = `Usage: cratewatch invoke (--stack STACK | --function NAME) [options]
@@ -125,13 +126,13 @@ async function invokeRepositories(repos: readonly string[], fn: string, lambda: 
   const invokeOne = async (repo: string): Promise<RepoOutcome> => {
     try {
       const answer = await aws(`invoking ${fn} for ${repo}`, () => lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: JSON.stringify({ repo }) })));
-      if (answer.FunctionError) return { repo, status: 'error', counts: null, key: null, error: `${fn} failed: ${functionErrorLine(answer.Payload)}` };
+      if (answer.FunctionError) return { repo, status: 'error', counts: null, key: null, newFindings: null, resolvedFindings: null, error: `${fn} failed: ${functionErrorLine(answer.Payload)}` };
       const outcome = parseRepoOutcome(decodeJson(answer.Payload, `${fn}'s answer for ${repo}`), `${fn}'s answer for ${repo}`);
       if (outcome.repo !== repo) throw new PayloadError(`${fn}'s answer for ${repo} is about repository ${outcome.repo}`);
       return outcome;
     } catch (error) {
       if (error instanceof InvokeFailedError && error.exitCode === EXIT.usage) throw error;
-      if (error instanceof InvokeFailedError || error instanceof PayloadError) return { repo, status: 'error', counts: null, key: null, error: error.message };
+      if (error instanceof InvokeFailedError || error instanceof PayloadError) return { repo, status: 'error', counts: null, key: null, newFindings: null, resolvedFindings: null, error: error.message };
       throw error;
     }
   };

@@ -20,9 +20,9 @@ function counts(severities: Partial<Record<'critical' | 'high' | 'medium' | 'low
 
 /** scan-repo's answers, shaped as the handler contract says. */
 const OUTCOMES: Record<string, unknown> = {
-  ripgrep: { repo: 'ripgrep', status: 'failing', counts: counts({ critical: 1, high: 2 }, 3), key: 'results/ripgrep/history/2025-06-01T12-00-00.000Z.json', error: null },
-  serde: { repo: 'serde', status: 'clean', counts: counts({}), key: 'results/serde/history/2025-06-01T12-00-00.000Z.json', error: null },
-  tokio: { repo: 'tokio', status: 'warnings', counts: counts({ informational: 1 }), key: 'results/tokio/history/2025-06-01T12-00-00.000Z.json', error: null },
+  ripgrep: { repo: 'ripgrep', status: 'failing', counts: counts({ critical: 1, high: 2 }, 3), key: 'results/ripgrep/history/2025-06-01T12-00-00.000Z.json', error: null, newFindings: 1, resolvedFindings: 2 },
+  serde: { repo: 'serde', status: 'clean', counts: counts({}), key: 'results/serde/history/2025-06-01T12-00-00.000Z.json', error: null, newFindings: 0, resolvedFindings: 0 },
+  tokio: { repo: 'tokio', status: 'warnings', counts: counts({ informational: 1 }), key: 'results/tokio/history/2025-06-01T12-00-00.000Z.json', error: null, newFindings: 0, resolvedFindings: 0 },
   gone: { repo: 'gone', status: 'error', counts: null, key: null, error: 'GitHub answered 404 for example/gone: check the repository name' },
 };
 
@@ -136,9 +136,9 @@ describe('cratewatch invoke --repo', () => {
     const run = await invoke(['--function', 'cratewatch-scan-repo', '--repo', 'ripgrep', '--repo', 'serde']);
     expect(run.code).toBe(1);
     const lines = run.stdout.split('\n');
-    expect(lines).toContain('repository  status   crit  high  med  low  unsc  info  findings  ignored  dups');
-    expect(lines).toContain('ripgrep     failing  1     2     0    0    0     0     3         0        3');
-    expect(lines).toContain('serde       clean    0     0     0    0    0     0     0         0        0');
+    expect(lines).toContain('repository  status   crit  high  med  low  unsc  info  new  fixed  outdated  dups');
+    expect(lines).toContain('ripgrep     failing  1     2     0    0    0     0     1    2      -         3');
+    expect(lines).toContain('serde       clean    0     0     0    0    0     0     0    0      -         0');
     expect(lines).toContain('2 repositories: 1 failing, 0 with warnings, 1 clean, 0 scanned nothing, 0 could not be scanned');
     expect(progress(run)).toEqual(['invoke: [_/2] ripgrep: failing (3 findings)', 'invoke: [_/2] serde: clean (0 findings)']);
   });
@@ -156,16 +156,16 @@ describe('cratewatch invoke --repo', () => {
   it('exits 0 when every repository is clean or only has warnings', async () => {
     const run = await invoke(['--function', 'cratewatch-scan-repo', '--repo', 'serde', '--repo', 'tokio']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('tokio       warnings  0     0     0    0    0     1     1         0        0');
+    expect(run.stdout).toContain('tokio       warnings  0     0     0    0    0     1     0    0      -         0');
   });
 
   it('exits 3 and shows the error row when scan-repo reports a repository it could not scan', async () => {
     const run = await invoke(['--function', 'cratewatch-scan-repo', '--repo', 'gone', '--repo', 'ripgrep']);
     expect(run.code).toBe(3);
     const lines = run.stdout.split('\n');
-    expect(lines).toContain('gone        error    -     -     -    -    -     -     -         -        -');
+    expect(lines).toContain('gone        error    -     -     -    -    -     -     -    -      -         -');
     expect(lines).toContain('gone: GitHub answered 404 for example/gone: check the repository name');
-    expect(lines.indexOf('gone        error    -     -     -    -    -     -     -         -        -')).toBeLessThan(lines.findIndex((l) => l.startsWith('ripgrep ')));
+    expect(lines.indexOf('gone        error    -     -     -    -    -     -     -    -      -         -')).toBeLessThan(lines.findIndex((l) => l.startsWith('ripgrep ')));
   });
 
   it('reads the scan-repo function name from the stack outputs with --stack', async () => {
