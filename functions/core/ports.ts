@@ -3,7 +3,7 @@
 import type { AdvisoryDb } from './advisory.ts';
 import type { Ignore } from './audit.ts';
 import type { DenyKind } from './policy.ts';
-import type { Finding, ScanResult, SummaryIndex } from './result.ts';
+import type { Finding } from './result.ts';
 
 /** Gives the parsed RustSec database, from wherever it is kept. */
 export interface AdvisorySource {

@@ -3,7 +3,7 @@
 // per-path misbehaviour on demand (error statuses, Retry-After, delays, cut-off bodies).
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { listenOnLoopback } from './listen.ts';
 
 /** How the server answers one request. Every kind takes an extra `delayMs` before answering. */
