@@ -112,8 +112,11 @@ github = "acme/secret"
 `;
 }
 
-/** Starts every server, uploads the configuration and loads the handlers against them. */
-export async function startCloudHarness(): Promise<CloudHarness> {
+/**
+ * Starts every server, uploads the configuration and loads the handlers against them.
+ * `env` is applied last, before the handlers load (e.g. to read the configuration from SSM).
+ */
+export async function startCloudHarness(env: Record<string, string> = {}): Promise<CloudHarness> {
   const tmp = await mkdtemp(join(tmpdir(), 'cratewatch-cloud-'));
   const [s3, sns, archive, index, github] = await Promise.all([
     startS3Server(),
@@ -157,6 +160,7 @@ export async function startCloudHarness(): Promise<CloudHarness> {
   });
   delete process.env.CRATEWATCH_PREFIX;
   delete process.env.CRATEWATCH_TOKEN_SECRET;
+  Object.assign(process.env, env);
 
   const [prepare, scanRepo, finish, scan, buildReport] = await Promise.all([
     import('../../functions/handlers/prepare.ts'),
