@@ -228,3 +228,31 @@ describe('build-report', () => {
     expect(second.deleted).toBe(0);
   }, 120_000);
 });
+
+describe('two overlapping runs on one bucket', () => {
+  it('deliver each new alert once between them and leave a consistent store', async () => {
+    // New due alerts: `clean` gets app's findings again (the ledger forgot them when they were resolved).
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const app = await object<ScanResult>('results/app/latest.json');
+    const clean = await object<ScanResult>('results/clean/latest.json');
+    await cloud.s3.client().send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: 'results/clean/latest.json', Body: JSON.stringify({ ...clean, lockfiles: app.lockfiles }), ContentType: 'application/json' }));
+    const published = cloud.sns.published.length;
+    const [one, two] = await Promise.all([cloud.handlers.finish({ runId: 'overlap-1', outcomes: [] }), cloud.handlers.finish({ runId: 'overlap-2', outcomes: [] })]);
+    expect(one.alertsDelivered + two.alertsDelivered).toBe(2);
+    const subjects = cloud.sns.published.slice(published).map((m) => m.subject);
+    expect(subjects).toEqual(['cratewatch: 1 critical, 1 high findings in clean']);
+    const ledger = await object<{ claims: unknown[]; delivered: Record<string, { repository: string }> }>('state/alert-ledger.json');
+    expect(ledger.claims).toEqual([]);
+    expect(Object.values(ledger.delivered).filter((e) => e.repository === 'clean')).toHaveLength(2);
+  }, 60_000);
+
+  it('keep every history object of two fan-out runs at once, with latest the newest', async () => {
+    const before = (await keys(RESULTS_BUCKET, 'results/app/history/')).length;
+    await Promise.all([runFanOut(cloud, { repos: ['app'] }), runFanOut(cloud, { repos: ['app'] })]);
+    const history = await keys(RESULTS_BUCKET, 'results/app/history/');
+    expect(history.length).toBe(before + 2);
+    const latest = await object<ScanResult>('results/app/latest.json');
+    const newest = (await Promise.all(history.map((k) => object<ScanResult>(k)))).map((r) => r.scannedAt).sort().at(-1);
+    expect(latest.scannedAt).toBe(newest);
+  }, 60_000);
+});
