@@ -11,6 +11,7 @@ import type { AdvisoryDb } from '../../functions/core/advisory.ts';
 import { auditLockfile } from '../../functions/core/audit.ts';
 import { parseLockfile } from '../../functions/core/lockfile.ts';
 import { advisoryTarball, hasSharedData, lockfilesDir, sharedDataDir } from '../helpers/shared-data.ts';
+import { benchCloud } from './cloud-bench.ts';
 import { benchIndex } from './index-bench.ts';
 import { benchScan } from './scan-bench.ts';
 import { benchSite } from './site-bench.ts';
@@ -136,7 +137,8 @@ if (!hasSharedData) {
   await benchProcess();
 }
 
-// The index, scan and site benchmarks need no shared data: they make their own.
+// The index, scan, cloud and site benchmarks need no shared data: they make their own.
 await benchIndex(report);
 await benchScan(report);
+await benchCloud(report);
 await benchSite(report);

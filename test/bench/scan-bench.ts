@@ -14,8 +14,8 @@ import { startGithubServer, type FakeGithubRepo } from '../helpers/github-server
 import { startIndexServer } from '../helpers/index-server.ts';
 import type { Report } from './index-bench.ts';
 
-const REPOSITORIES = 100;
-const PACKAGES = 300;
+export const REPOSITORIES = 100;
+export const PACKAGES = 300;
 const POOL = 2000;
 const REGISTRY = 'registry+https://github.com/rust-lang/crates.io-index';
 const CLI = resolve(import.meta.dirname, '../../functions/cli/cratewatch.ts');
@@ -91,8 +91,8 @@ async function scan(config: string, out: string, probe: string): Promise<ScanRun
   }
 }
 
-export async function benchScan(report: Report): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'cratewatch-scan-bench-'));
+/** The bench portfolio: REPOSITORIES GitHub repositories with one lockfile each, and the index file of every crate they lock. */
+export function benchPortfolio(): { repos: FakeGithubRepo[]; files: Record<string, string> } {
   const repos: FakeGithubRepo[] = Array.from({ length: REPOSITORIES }, (_, i) => ({ fullName: `bench/repo-${i}`, files: { 'Cargo.lock': lockfile(i + 1) } }));
   const files: Record<string, string> = {};
   for (let i = 0; i < POOL; i++) {
@@ -100,14 +100,22 @@ export async function benchScan(report: Report): Promise<void> {
     files[indexPath(name)] = indexFile(name, version);
   }
   for (const [name, version] of VULNERABLE) files[indexPath(name)] = indexFile(name, version);
+  return { repos, files };
+}
+
+/** The portfolio's cratewatch.toml against the loopback servers; `extra` is appended as is (e.g. a `[site]` table). */
+export function benchConfig(repos: readonly FakeGithubRepo[], urls: { archive: string; index: string; github: string }, extra = ''): string {
+  const entries = repos.map((r, i) => `[[repositories]]\nname = "repo-${i}"\ngithub = "${r.fullName}"\n`).join('\n');
+  return `concurrency = 8\nindex_concurrency = 32\n\n[sources]\nadvisory_db = "${urls.archive}"\nindex = "${urls.index}"\ngithub_api = "${urls.github}"\n\n${extra}${entries}`;
+}
+
+export async function benchScan(report: Report): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'cratewatch-scan-bench-'));
+  const { repos, files } = benchPortfolio();
   const [github, index, archive] = await Promise.all([startGithubServer(repos), startIndexServer(files), packAdvisoryArchive().then(startArchiveServer)]);
   try {
     const config = join(dir, 'cratewatch.toml');
-    const entries = repos.map((r, i) => `[[repositories]]\nname = "repo-${i}"\ngithub = "${r.fullName}"\n`).join('\n');
-    await writeFile(
-      config,
-      `concurrency = 8\nindex_concurrency = 32\n\n[sources]\nadvisory_db = "${archive.url}"\nindex = "${index.url}"\ngithub_api = "${github.url}"\n\n${entries}`,
-    );
+    await writeFile(config, benchConfig(repos, { archive: archive.url, index: index.url, github: github.url }));
     const out = join(dir, 'out');
     const probe = join(dir, 'maxrss.mjs');
     await writeFile(probe, 'process.on("exit", () => process.stderr.write(`maxrss=${process.resourceUsage().maxRSS}\\n`));\n');

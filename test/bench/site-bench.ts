@@ -11,7 +11,7 @@ import type { Report } from './index-bench.ts';
 const SITE_DIR = resolve(import.meta.dirname, '../../site');
 
 /** Bytes of every file under `dir`, and how many files. */
-async function folderSize(dir: string): Promise<{ bytes: number; files: number }> {
+export async function folderSize(dir: string): Promise<{ bytes: number; files: number }> {
   let bytes = 0;
   let files = 0;
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
