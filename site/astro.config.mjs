@@ -4,7 +4,8 @@ import { defineConfig } from 'astro/config';
 export default defineConfig({
   output: 'static',
   trailingSlash: 'always',
-  build: { format: 'directory' },
+  // Stylesheets as files, never inlined: the CloudFront CSP allows only the site's own files and its inline scripts' hashes.
+  build: { format: 'directory', inlineStylesheets: 'never' },
   devToolbar: { enabled: false },
   telemetry: false,
 });

@@ -1,7 +1,7 @@
 // Serves a built site from a folder on localhost: for `cratewatch report --serve` and the
 // browser tests. Directory URLs serve their index.html; nothing outside the folder is served.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -46,7 +46,10 @@ export async function serveStaticSite(dir: string, port = 0): Promise<StaticSite
       res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': info.size });
       createReadStream(path).pipe(res);
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+      // The site's own 404 page when it has one, as CloudFront answers in the deployment.
+      const page = await readFile(join(root, '404.html')).catch(() => null);
+      if (page) res.writeHead(404, { 'content-type': TYPES['.html'] ?? 'text/html', 'content-length': page.byteLength }).end(page);
+      else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
     }
   });
   await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));

@@ -9,6 +9,9 @@ import type { Severity } from './severity.ts';
 
 export const SCHEMA_VERSION = 1;
 
+/** How many of a repository's most recent results the report reads (its charts and feed). */
+export const REPORT_HISTORY_LIMIT = 60;
+
 export interface PackageRef {
   name: string;
   version: string;

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLockfile } from '../../functions/core/lockfile.ts';
+import type { ScanResult } from '../../functions/core/result.ts';
 import { indexPath } from '../../functions/core/sparse-index.ts';
 import { packAdvisoryArchive } from './advisory-archive.ts';
 import { startArchiveServer, type ArchiveServer } from './archive-server.ts';
@@ -204,4 +205,9 @@ export async function runFanOut(harness: CloudHarness, input: unknown = {}): Pro
   }
   const finished = await harness.handlers.finish({ runId: prepared.runId, startedAt: prepared.startedAt, outcomes });
   return { prepared, outcomes, finished };
+}
+
+/** What must agree between two scans of the same inputs: everything but times and when the database was fetched. */
+export function comparableResult(result: ScanResult): unknown {
+  return { ...result, scannedAt: undefined, advisoryDb: { ...result.advisoryDb, fetchedAt: undefined }, diff: { ...result.diff, previousScanAt: undefined } };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanResult, SummaryIndex } from '../../functions/core/result.ts';
 import { etagOf } from '../helpers/index-server.ts';
-import { fixtureIndex, RESULTS_BUCKET, runFanOut, SITE_BUCKET, startCloudHarness, type CloudHarness } from '../helpers/cloud-harness.ts';
+import { comparableResult, fixtureIndex, RESULTS_BUCKET, runFanOut, SITE_BUCKET, startCloudHarness, type CloudHarness } from '../helpers/cloud-harness.ts';
 import { assertValidResult, assertValidSummary } from '../helpers/result-schema.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { TEST_TOPIC_ARN } from '../helpers/sns-server.ts';
@@ -34,16 +34,6 @@ async function keys(bucket: string, prefix = ''): Promise<string[]> {
 async function object<T>(key: string, bucket = RESULTS_BUCKET): Promise<T> {
   const response = await cloud.s3.client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return JSON.parse(await response.Body!.transformToString()) as T;
-}
-
-/** What must agree between two runs of the same inputs: everything but times and where the database was cached. */
-function comparable(result: ScanResult): unknown {
-  return {
-    ...result,
-    scannedAt: undefined,
-    advisoryDb: { ...result.advisoryDb, fetchedAt: undefined },
-    diff: { ...result.diff, previousScanAt: undefined },
-  };
 }
 
 beforeAll(async () => {
@@ -122,7 +112,7 @@ describe('the fan-out run (prepare → scan-repo per item → finish) on a sched
     for (const repo of ['app', 'clean', 'secret']) {
       const here = JSON.parse(await readFile(join(cloud.tmp, 'local', 'results', repo, 'latest.json'), 'utf8')) as ScanResult;
       const there = await object<ScanResult>(`results/${repo}/latest.json`);
-      expect(comparable(there)).toEqual(comparable(here));
+      expect(comparableResult(there)).toEqual(comparableResult(here));
     }
   }, 60_000);
 

@@ -194,6 +194,19 @@ describe('a repository page', () => {
   });
 });
 
+describe('an address that is not in the report', () => {
+  it('answers 404 with the site\'s own page, which leads back to the repositories', async () => {
+    const response = await fetch(url('/repos/no-such-repository/'));
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const watched = await openPage(browser, server.url);
+    opened.push(watched);
+    expect((await watched.page.goto(url('/repos/no-such-repository/')))?.status()).toBe(404);
+    expect(await main(watched.page).getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
+    expect(await main(watched.page).getByRole('link', { name: 'All repositories' }).getAttribute('href')).toBe('/');
+  });
+});
+
 describe('an advisory page', () => {
   it('lists every lockfile that locks an affected version, with the locked version and the fix', async () => {
     const watched = await load('/advisories/RUSTSEC-2099-0004/');
@@ -593,11 +606,12 @@ describe('crawling the whole site from the overview', () => {
     };
     expect(Object.entries(types).filter(([, pattern]) => !reached.some((p) => pattern.test(p))).map(([type]) => type)).toEqual([]);
 
-    // Nothing built is an orphan, except the shields JSON (for shields.io, linked only when the site's URL is known).
+    // Nothing built is an orphan, except the shields JSON (for shields.io, linked only when the site's URL is known)
+    // and the 404 page (served for addresses that are not in the report).
     const built = (await readdir(out, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => `/${join(e.parentPath, e.name).slice(out.length + 1)}`.replace(/index\.html$/, ''));
-    const orphans = built.filter((p) => !seen.has(p) && !/^\/badges\/[^/]+\.json$/.test(p));
+    const orphans = built.filter((p) => !seen.has(p) && !/^\/badges\/[^/]+\.json$/.test(p) && p !== '/404.html');
     expect(orphans).toEqual([]);
     console.log(`crawl: ${statuses.size} URLs (${ids.size} HTML pages), ${fragments.length} fragment links`);
   }, 120_000);

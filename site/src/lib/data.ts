@@ -4,10 +4,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rediffHistory } from '../../../functions/core/diff.ts';
-import type { AdvisoryInfo, Finding, LockfileResult, ScanResult, SummaryIndex } from '../../../functions/core/result.ts';
+import { REPORT_HISTORY_LIMIT, type AdvisoryInfo, type Finding, type LockfileResult, type ScanResult, type SummaryIndex } from '../../../functions/core/result.ts';
 
-/** How many past scans a repository's charts show. */
-const HISTORY_LIMIT = 60;
 
 export interface RepoView {
   name: string;
@@ -54,7 +52,7 @@ function readJson<T>(path: string): T {
 function loadRepo(dir: string, name: string): RepoView {
   const latest = readJson<ScanResult>(join(dir, name, 'latest.json'));
   const historyDir = join(dir, name, 'history');
-  const files = existsSync(historyDir) ? readdirSync(historyDir).filter((f) => f.endsWith('.json')).sort().slice(-HISTORY_LIMIT) : [];
+  const files = existsSync(historyDir) ? readdirSync(historyDir).filter((f) => f.endsWith('.json')).sort().slice(-REPORT_HISTORY_LIMIT) : [];
   const history = files.map((f) => readJson<ScanResult>(join(historyDir, f))).sort((a, b) => a.scannedAt.localeCompare(b.scannedAt));
   if (history.length === 0 || history.at(-1)!.scannedAt !== latest.scannedAt) history.push(latest);
   // Diffs by today's finding identity, also for results stored before it dropped the version.
