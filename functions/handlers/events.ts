@@ -50,6 +50,23 @@ export function parseRepoItem(event: unknown): RepoItem {
   return { repo, runId: text(doc, 'runId', 'scan-repo input'), startedAt };
 }
 
+/**
+ * Step Functions records a caught Lambda failure as `Error: Cause`, the cause being the
+ * Lambda error JSON with its stack trace: keep `errorType: errorMessage` of it.
+ */
+function lambdaErrorLine(text: string | null): string | null {
+  if (text === null) return null;
+  const start = text.indexOf('{');
+  if (start === -1) return text;
+  try {
+    const doc = JSON.parse(text.slice(start)) as { errorType?: unknown; errorMessage?: unknown };
+    if (typeof doc.errorMessage !== 'string') return text;
+    return `${typeof doc.errorType === 'string' ? `${doc.errorType}: ` : ''}${doc.errorMessage}`;
+  } catch {
+    return text;
+  }
+}
+
 const STATUSES: readonly LockfileStatus[] = ['failing', 'warnings', 'clean', 'scanned-nothing', 'error'];
 
 /** One Map result: scan-repo's outcome, or what the Map's Catch made of a failed item. */
@@ -62,7 +79,7 @@ function parseOutcome(value: unknown, i: number): RepoOutcome {
   const caught = doc.stored !== true;
   // A caught failure carries Step Functions' error and cause; say what happened in one line.
   const cause = typeof doc.cause === 'string' ? doc.cause : typeof doc.Cause === 'string' ? doc.Cause : null;
-  const error = text(doc, 'error', what) ?? (cause ? `scan-repo failed: ${cause}` : caught ? 'scan-repo failed without saying why' : null);
+  const error = lambdaErrorLine(text(doc, 'error', what)) ?? (cause ? `scan-repo failed: ${lambdaErrorLine(cause)}` : caught ? 'scan-repo failed without saying why' : null);
   return {
     repo,
     status: caught ? 'error' : status,
