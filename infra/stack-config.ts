@@ -2,7 +2,7 @@
 // few rules that only the AWS deployment has (nothing local, no tokens in the uploaded file).
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Config, ConfigErrors, loadConfig } from '../functions/app/config.ts';
+import { type Config, ConfigErrors, fieldLine, loadConfig } from '../functions/app/config.ts';
 import { ConfigError } from '../functions/core/errors.ts';
 
 export const DEFAULT_CONFIG_FILE = 'cratewatch.toml';
@@ -27,11 +27,14 @@ export interface ReadStackConfigOptions {
 
 /**
  * Problems that are fine for `cratewatch scan` on a workstation but cannot work on AWS, as
- * ConfigErrors in loadConfig's format (`file (field …): …`).
+ * ConfigErrors in loadConfig's format (`file:line (field …): …`).
  */
-function awsProblems(config: Config): ConfigError[] {
+function awsProblems(config: Config, text: string): ConfigError[] {
   const problems: ConfigError[] = [];
-  const at = (field: string) => ({ file: config.file, field });
+  const at = (field: string) => {
+    const line = fieldLine(text, field);
+    return line === undefined ? { file: config.file, field } : { file: config.file, line, field };
+  };
   if (config.tokens.github !== null) {
     problems.push(new ConfigError('tokens are not uploaded to AWS; remove it and put it in the Secrets Manager secret (context tokenSecretName or createTokenSecret)', at('sources.github_token')));
   }
@@ -69,7 +72,7 @@ export function readStackConfig(options: ReadStackConfigOptions = {}): StackConf
   }
   const text = readFileSync(path, 'utf8');
   const config = loadConfig(text, file, {});
-  const problems = awsProblems(config);
+  const problems = awsProblems(config, text);
   if (problems.length > 0) throw new ConfigErrors(problems);
   return { config, text, file, warnings };
 }

@@ -509,6 +509,11 @@ export function loadConfig(text: string, file: string, env: ConfigEnv = {}): Con
   };
 }
 
+/** The 1-based line of a field (`repositories[2].path`) in a configuration's text, when it is there. */
+export function fieldLine(text: string, field: string): number | undefined {
+  return indexLines(text).get(field);
+}
+
 /**
  * The named repositories (all of them when `names` is empty), in the file's order.
  * Throws ConfigErrors naming each unknown name, with a close one when there is.

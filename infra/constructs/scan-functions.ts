@@ -52,13 +52,14 @@ const BUNDLED: Record<BundledHandler, FunctionSpec> = {
     description: 'cratewatch: refreshes the advisory archive and index caches, lists the repositories to scan',
     memoryMb: 1024,
     timeout: Duration.minutes(10),
-    objects: { read: ['results', 'cache'], write: ['cache'], delete: ['cache'] },
+    // state/: records what a cratewatch from before the alert ledger alerted, before results are replaced.
+    objects: { read: ['results', 'state', 'cache'], write: ['state', 'cache'], delete: ['cache'] },
   },
   'scan-repo': {
     description: 'cratewatch: scans one repository and stores its result',
     memoryMb: 512,
     timeout: Duration.minutes(5),
-    objects: { read: ['results', 'cache'], write: ['results', 'cache'] },
+    objects: { read: ['results', 'state', 'cache'], write: ['results', 'state', 'cache'] },
     readsTokens: true,
   },
   finish: {

@@ -55,11 +55,12 @@ describe('readStackConfig', () => {
     const text = TEST_CONFIG.replace('concurrency = 7\n', 'concurrency = 7\n\n[sources]\ngithub_token = "ghp_secret123"\ngitlab_token = "glpat-secret456"\n');
     const file = writeConfig(text);
     const message = (thrown(() => readStackConfig({ file })) as Error).message;
+    const lineOf = (key: string) => text.split('\n').findIndex((l) => l.startsWith(key)) + 1;
     expect(message).toBe(
       [
         `${file} has 2 problems:`,
-        `  ${file} (field \`sources.github_token\`): tokens are not uploaded to AWS; remove it and put it in the Secrets Manager secret (context tokenSecretName or createTokenSecret)`,
-        `  ${file} (field \`sources.gitlab_token\`): tokens are not uploaded to AWS; remove it and put it in the Secrets Manager secret (context tokenSecretName or createTokenSecret)`,
+        `  ${file}:${lineOf('github_token')} (field \`sources.github_token\`): tokens are not uploaded to AWS; remove it and put it in the Secrets Manager secret (context tokenSecretName or createTokenSecret)`,
+        `  ${file}:${lineOf('gitlab_token')} (field \`sources.gitlab_token\`): tokens are not uploaded to AWS; remove it and put it in the Secrets Manager secret (context tokenSecretName or createTokenSecret)`,
       ].join('\n'),
     );
     expect(message).not.toMatch(/secret123|secret456/);
@@ -80,8 +81,8 @@ describe('readStackConfig', () => {
     expect((thrown(() => readStackConfig({ file })) as Error).message).toBe(
       [
         `${file} has 2 problems:`,
-        `  ${file} (field \`sources.advisory_db\`): expected an http(s) URL on AWS: the Lambda functions cannot read a path on this machine`,
-        `  ${file} (field \`repositories[1].path\`): expected github, gitlab or url on AWS: the Lambda functions cannot read a folder on this machine`,
+        `  ${file}:2 (field \`sources.advisory_db\`): expected an http(s) URL on AWS: the Lambda functions cannot read a path on this machine`,
+        `  ${file}:10 (field \`repositories[1].path\`): expected github, gitlab or url on AWS: the Lambda functions cannot read a folder on this machine`,
       ].join('\n'),
     );
   });

@@ -267,15 +267,15 @@ describe('permissions', () => {
   const publish = ['kms:Decrypt AlertsKey.Arn', 'kms:GenerateDataKey AlertsKey.Arn', 'sns:Publish AlertsTopic'];
   const sorted = (lines: string[]) => [...lines].sort();
 
-  it('lets prepare read results and the caches, and write and delete only the caches', () => {
+  it('lets prepare read results, and read and write the ledger (legacy alerts carried over) and the caches, deleting only cache deltas', () => {
     expect(rolePermissions(template, 'FunctionsPrepareRole')).toEqual(
-      sorted([...common('Prepare'), ...objects('s3:GetObject', 'cache/*', 'results/*'), ...objects('s3:PutObject', 'cache/*'), ...objects('s3:DeleteObject', 'cache/*')]),
+      sorted([...common('Prepare'), ...objects('s3:GetObject', 'cache/*', 'results/*', 'state/*'), ...objects('s3:PutObject', 'cache/*', 'state/*'), ...objects('s3:DeleteObject', 'cache/*')]),
     );
   });
 
-  it('lets scan-repo read and write results and the caches, and read the tokens secret', () => {
+  it('lets scan-repo read and write results, the ledger and the caches, and read the tokens secret', () => {
     expect(rolePermissions(template, 'FunctionsScanRepoRole')).toEqual(
-      sorted([...common('ScanRepo'), ...objects('s3:GetObject', 'cache/*', 'results/*'), ...objects('s3:PutObject', 'cache/*', 'results/*'), ...secret]),
+      sorted([...common('ScanRepo'), ...objects('s3:GetObject', 'cache/*', 'results/*', 'state/*'), ...objects('s3:PutObject', 'cache/*', 'results/*', 'state/*'), ...secret]),
     );
   });
 
