@@ -15,10 +15,11 @@ import { INDEX_PACK_KEY } from '../../functions/app/object-http-cache.ts';
 import { BUNDLE_FILE, BUNDLED_HANDLERS } from '../../infra/bundling.ts';
 import { packAdvisoryArchive } from '../helpers/advisory-archive.ts';
 import { startArchiveServer } from '../helpers/archive-server.ts';
+import { cloudEnvironment, CONFIG_KEY, RESULTS_BUCKET, SITE_BUCKET } from '../helpers/cloud-harness.ts';
 import { startGithubServer } from '../helpers/github-server.ts';
 import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
 import { startS3Server, type S3Server } from '../helpers/s3-server.ts';
-import { startSnsServer, TEST_REGION, TEST_TOPIC_ARN, type SnsServer } from '../helpers/sns-server.ts';
+import { startSnsServer, TEST_REGION, type SnsServer } from '../helpers/sns-server.ts';
 import type { StepMessage } from './cloud-worker.ts';
 import type { Report } from './index-bench.ts';
 import { benchConfig, benchPortfolio, PACKAGES, REPOSITORIES } from './scan-bench.ts';
@@ -29,9 +30,6 @@ const WORKER = join(import.meta.dirname, 'cloud-worker.ts');
 /** Node 24 from node_modules, as Lambda's nodejs24.x runtime. */
 const NODE = join(ROOT, 'node_modules/.bin/node');
 const DIST = join(ROOT, 'dist');
-const RESULTS_BUCKET = 'cratewatch-bench-results';
-const SITE_BUCKET = 'cratewatch-bench-site';
-const CONFIG_KEY = 'config/cratewatch.toml';
 /** The Map's MaxConcurrency (the portfolio's `concurrency`). */
 const MAP_CONCURRENCY = 8;
 /** No child may run longer than this: the bench stays bounded even if a handler hangs. */
@@ -211,27 +209,7 @@ export async function benchCloud(report: Report): Promise<void> {
     await s3.createBucket(SITE_BUCKET);
     const config = benchConfig(repos, { archive: archive.url, index: index.url, github: github.url }, '[site]\nurl = "https://deps.example.com"\n\n');
     await s3.client().send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: CONFIG_KEY, Body: config, ContentType: 'application/toml' }));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      AWS_REGION: TEST_REGION,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.url,
-      // s3rver stores aws-chunked framing unless checksums are sent only when required.
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      CRATEWATCH_S3_FORCE_PATH_STYLE: '1',
-      CRATEWATCH_BUCKET: RESULTS_BUCKET,
-      CRATEWATCH_CONFIG: `s3://${RESULTS_BUCKET}/${CONFIG_KEY}`,
-      CRATEWATCH_TOPIC_ARN: TEST_TOPIC_ARN,
-      CRATEWATCH_SITE_BUCKET: SITE_BUCKET,
-      CRATEWATCH_SITE_DIR: join(ROOT, 'site'),
-      CRATEWATCH_WORK_DIR: join(tmp, 'work'),
-      POWERTOOLS_SERVICE_NAME: 'cratewatch',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-    };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...cloudEnvironment({ s3: s3.endpoint, sns: sns.url, work: join(tmp, 'work') }) };
     delete env.CRATEWATCH_PREFIX;
     delete env.CRATEWATCH_TOKEN_SECRET;
 

@@ -10,27 +10,11 @@ import { indexPath } from '../../functions/core/sparse-index.ts';
 import type { ScanResult, SummaryIndex } from '../../functions/core/result.ts';
 import { packAdvisoryArchive } from '../helpers/advisory-archive.ts';
 import { startArchiveServer, type ArchiveServer } from '../helpers/archive-server.ts';
-import { fixtureText } from '../helpers/fixtures.ts';
+import { CLEAN_LOCK, fixtureText } from '../helpers/fixtures.ts';
 import { startGithubServer, type GithubServer } from '../helpers/github-server.ts';
 import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
 import { assertValidResult, assertValidSummary } from '../helpers/result-schema.ts';
 import { runCli, type CliRun } from '../helpers/run-cli.ts';
-
-const CLEAN_LOCK = `version = 3
-
-[[package]]
-name = "clean-app"
-version = "0.1.0"
-dependencies = [
- "hyper",
-]
-
-[[package]]
-name = "hyper"
-version = "0.14.28"
-source = "registry+https://github.com/rust-lang/crates.io-index"
-checksum = "01b9f565d0afa1cd6637d02d6eaaccc0c9b9631557f975ca8c407399253a7e2f"
-`;
 
 function indexLines(name: string, versions: [string, boolean, string?][]): string {
   return versions

@@ -11,7 +11,7 @@ import type { ScanResult } from '../../functions/core/result.ts';
 import { indexPath } from '../../functions/core/sparse-index.ts';
 import { packAdvisoryArchive } from './advisory-archive.ts';
 import { startArchiveServer, type ArchiveServer } from './archive-server.ts';
-import { fixtureText } from './fixtures.ts';
+import { CLEAN_LOCK, fixtureText } from './fixtures.ts';
 import { startGithubServer, type GithubServer } from './github-server.ts';
 import { startIndexServer, type IndexServer } from './index-server.ts';
 import { startS3Server, type S3Server } from './s3-server.ts';
@@ -21,22 +21,6 @@ export const RESULTS_BUCKET = 'cratewatch-results';
 export const SITE_BUCKET = 'cratewatch-site';
 export const CONFIG_KEY = 'config/cratewatch.toml';
 
-/** A lockfile with no advisory: hyper at its patched version. */
-export const CLEAN_LOCK = `version = 3
-
-[[package]]
-name = "clean-app"
-version = "0.1.0"
-dependencies = [
- "hyper",
-]
-
-[[package]]
-name = "hyper"
-version = "0.14.28"
-source = "registry+https://github.com/rust-lang/crates.io-index"
-checksum = "01b9f565d0afa1cd6637d02d6eaaccc0c9b9631557f975ca8c407399253a7e2f"
-`;
 
 function indexLines(name: string, versions: string[]): string {
   return versions.map((vers) => `${JSON.stringify({ name, vers, deps: [], cksum: '0'.repeat(64), features: {}, yanked: false })}\n`).join('');
@@ -113,6 +97,30 @@ github = "acme/secret"
 `;
 }
 
+/** The environment of the deployed handlers, pointed at loopback S3 and SNS (the harness's buckets and topic). */
+export function cloudEnvironment(endpoints: { s3: string; sns: string; work: string }): Record<string, string> {
+  return {
+    AWS_REGION: TEST_REGION,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SNS: endpoints.sns,
+    // s3rver stores aws-chunked framing unless checksums are sent only when required.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CRATEWATCH_S3_FORCE_PATH_STYLE: '1',
+    CRATEWATCH_BUCKET: RESULTS_BUCKET,
+    CRATEWATCH_CONFIG: `s3://${RESULTS_BUCKET}/${CONFIG_KEY}`,
+    CRATEWATCH_TOPIC_ARN: TEST_TOPIC_ARN,
+    CRATEWATCH_SITE_BUCKET: SITE_BUCKET,
+    CRATEWATCH_SITE_DIR: join(import.meta.dirname, '../../site'),
+    CRATEWATCH_WORK_DIR: endpoints.work,
+    POWERTOOLS_SERVICE_NAME: 'cratewatch',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  };
+}
+
 /**
  * Starts every server, uploads the configuration and loads the handlers against them.
  * `env` is applied last, before the handlers load (e.g. to read the configuration from SSM).
@@ -140,25 +148,7 @@ export async function startCloudHarness(env: Record<string, string> = {}): Promi
   await client.send(new PutObjectCommand({ Bucket: RESULTS_BUCKET, Key: CONFIG_KEY, Body: configText, ContentType: 'application/toml' }));
   client.destroy();
 
-  Object.assign(process.env, {
-    AWS_REGION: TEST_REGION,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_SNS: sns.url,
-    // s3rver stores aws-chunked framing unless checksums are sent only when required.
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CRATEWATCH_S3_FORCE_PATH_STYLE: '1',
-    CRATEWATCH_BUCKET: RESULTS_BUCKET,
-    CRATEWATCH_CONFIG: `s3://${RESULTS_BUCKET}/${CONFIG_KEY}`,
-    CRATEWATCH_TOPIC_ARN: TEST_TOPIC_ARN,
-    CRATEWATCH_SITE_BUCKET: SITE_BUCKET,
-    CRATEWATCH_SITE_DIR: join(import.meta.dirname, '../../site'),
-    CRATEWATCH_WORK_DIR: join(tmp, 'work'),
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
+  Object.assign(process.env, cloudEnvironment({ s3: s3.endpoint, sns: sns.url, work: join(tmp, 'work') }));
   delete process.env.CRATEWATCH_PREFIX;
   delete process.env.CRATEWATCH_TOKEN_SECRET;
   Object.assign(process.env, env);

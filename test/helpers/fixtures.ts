@@ -23,3 +23,20 @@ export function fixtureDb(): Promise<AdvisoryDb> {
   db ??= new LocalAdvisoryDbSource(FIXTURE_DB).load();
   return db;
 }
+
+/** A lockfile with no advisory: hyper at its patched version. */
+export const CLEAN_LOCK = `version = 3
+
+[[package]]
+name = "clean-app"
+version = "0.1.0"
+dependencies = [
+ "hyper",
+]
+
+[[package]]
+name = "hyper"
+version = "0.14.28"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "01b9f565d0afa1cd6637d02d6eaaccc0c9b9631557f975ca8c407399253a7e2f"
+`;

@@ -3,19 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { PreconditionFailedError } from '../../functions/core/errors.ts';
 import type { ObjectStore } from '../../functions/core/ports.ts';
+import { rejectionOf } from '../helpers/rejection.ts';
 
 const JSON_TYPE = { contentType: 'application/json' };
 const text = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : new TextDecoder().decode(bytes));
-
-/** Resolves to the error a promise rejects with; fails when it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}
 
 /** `makeStore` gives a new, empty store for each test. */
 export function describeObjectStoreContract(name: string, makeStore: () => Promise<ObjectStore>): void {

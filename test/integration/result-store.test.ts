@@ -11,6 +11,7 @@ import { PreconditionFailedError, StoreError } from '../../functions/core/errors
 import type { ObjectStore } from '../../functions/core/ports.ts';
 import { emptyCounts, SCHEMA_VERSION, type ScanResult, type SummaryIndex } from '../../functions/core/result.ts';
 import { fsBackend, S3_ATTEMPTS, s3Backend, type TestStore } from '../helpers/object-store-backends.ts';
+import { rejectionOf } from '../helpers/rejection.ts';
 
 const WORKER = new URL('../helpers/result-store-worker.ts', import.meta.url).pathname;
 const FS_STORE_MODULE = new URL('../../functions/adapters/fs-object-store.ts', import.meta.url).href;
@@ -49,16 +50,6 @@ function ledgerWith(...keys: string[]): AlertLedger {
     ledger.delivered[key] = { repository: 'ripgrep', lockfile: 'Cargo.lock', kind: 'vulnerability', id: key, crate: 'hyper', version: '0.14.27', severity: 'critical', deliveredAt: ledger.updatedAt };
   }
   return ledger;
-}
-
-/** Resolves to the error a promise rejects with; fails when it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 async function readJsonObject(objects: ObjectStore, key: string): Promise<unknown> {
