@@ -18,8 +18,8 @@ export interface CliOptions {
   cwd?: string;
   /** Variables added to the environment; `undefined` removes one. */
   env?: Record<string, string | undefined>;
-  /** Sends SIGKILL this many milliseconds after the start (a crash at an arbitrary point). */
-  killAfterMs?: number;
+  /** Sends SIGKILL as soon as what the process printed so far satisfies this (a crash at a chosen point). */
+  killWhen?: (output: { stdout: string; stderr: string }) => boolean;
 }
 
 /** Variables that would change the output if the developer's shell happens to set them. */
@@ -36,14 +36,19 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     const child = spawn(process.execPath, [ENTRY, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+    const check = () => {
+      if (options.killWhen?.({ stdout, stderr }) && child.exitCode === null) child.kill('SIGKILL');
+    };
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      check();
     });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      check();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
