@@ -3,6 +3,7 @@
 import type { LockfileResult, ScanResult } from '../core/result.ts';
 import { SEVERITIES, type Severity } from '../core/severity.ts';
 import { findingId, formatPath, plural } from './render-text.ts';
+import { describeStaleDb } from './render-summary.ts';
 
 const CODES = { red: 31, yellow: 33, blue: 34, magenta: 35, cyan: 36, grey: 90, bold: 1 } as const;
 type Style = keyof typeof CODES;
@@ -21,6 +22,7 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
   const format = lockfile.format === null ? '' : `, format v${lockfile.format}`;
   lines.push(paint('bold', `${lockfile.path}`) + ` (${plural(lockfile.packageCount, 'package')}${format})`);
   for (const error of lockfile.errors) lines.push(`  ${paint('red', 'error')}: ${error.message}`);
+  for (const warning of lockfile.warnings ?? []) lines.push(`  ${paint('yellow', 'warning')}: ${warning.message}`);
   if (lockfile.status === 'scanned-nothing') lines.push('  scanned nothing: the lockfile has no packages');
   for (const severity of SEVERITIES) {
     const group = lockfile.findings.filter((f) => f.severity === severity);
@@ -92,5 +94,6 @@ export function renderTable(result: ScanResult, options: { color: boolean }): st
   if (result.advisoryDb.diagnostics.length > 0) {
     lines.push(paint('yellow', `${plural(result.advisoryDb.diagnostics.length, 'advisory')} could not be read and were skipped`));
   }
+  if (result.advisoryDb.stale) lines.push(paint('yellow', `warning: ${describeStaleDb(result.advisoryDb.stale, result.advisoryDb.revision)}`));
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,8 @@
-// Crates locked at more than one version (what `cargo tree -d` shows), with who depends on each.
+// Crates locked as more than one package (what `cargo tree -d` shows: other versions, or the
+// same version from another source), with who depends on each.
 import { compareVersions } from './advisory-ranges.ts';
 import type { PathStep } from './dependency-paths.ts';
-import type { Lockfile } from './lockfile.ts';
+import type { LockedPackage, Lockfile } from './lockfile.ts';
 
 export interface DuplicateVersion {
   version: string;
@@ -15,7 +16,16 @@ export interface Duplicate {
   versions: DuplicateVersion[];
 }
 
-/** Every crate name with two or more locked packages, versions in ascending order. */
+/** Cargo's order of sources (`SourceKind`): path, then registries, then git; then by the source string. */
+function compareSources(a: LockedPackage, b: LockedPackage): number {
+  const rank = (p: LockedPackage) => (!p.source ? 0 : p.source.kind === 'git' ? 3 : p.source.raw.startsWith('sparse+') ? 2 : 1);
+  return rank(a) - rank(b) || (a.source?.raw ?? '').localeCompare(b.source?.raw ?? '');
+}
+
+/**
+ * Every crate name locked as two or more packages (the same version from two sources counts),
+ * versions in ascending order and, within one version, sources in Cargo's order.
+ */
 export function findDuplicates(lockfile: Lockfile): Duplicate[] {
   const byName = new Map<string, number[]>();
   for (const pkg of lockfile.packages) {
@@ -37,7 +47,7 @@ export function findDuplicates(lockfile: Lockfile): Duplicate[] {
     if (indices.length < 2) continue;
     const versions = indices
       .map((i) => lockfile.packages[i]!)
-      .sort((a, b) => compareVersions(a.semver, b.semver))
+      .sort((a, b) => compareVersions(a.semver, b.semver) || compareSources(a, b))
       .map((pkg) => ({
         version: pkg.version,
         source: pkg.source?.raw ?? null,

@@ -1,7 +1,9 @@
-// Cargo.lock parsing, formats v1 to v4: packages, their sources, and the dependency
-// graph with every dependency string resolved to the exact package it names.
+// Cargo.lock parsing, formats v1 to v4: packages, their sources, and the dependency graph,
+// each dependency entry matched to a package by the rules Cargo reads it with
+// (`src/cargo/core/resolver/encode.rs`). An entry Cargo skips is dropped with a warning;
+// only a lockfile Cargo itself refuses is an error.
 import semver from 'semver';
-import { LockfileParseError } from './errors.ts';
+import { formatLocation, LockfileParseError, type SourceLocation } from './errors.ts';
 import { parseTomlIn } from './toml.ts';
 
 export const CRATES_IO_REGISTRY = 'registry+https://github.com/rust-lang/crates.io-index';
@@ -18,7 +20,7 @@ export interface PackageSource {
   url: string;
   /** Git only: the locked commit (after `#`). */
   commit?: string;
-  /** Git only: what Cargo.toml asked for (`branch`, `tag` or `rev`). */
+  /** Git only: what Cargo.toml asked for (`branch`, `tag` or `rev`); absent for the default branch. */
   reference?: { kind: 'branch' | 'tag' | 'rev'; value: string };
 }
 
@@ -31,11 +33,19 @@ export interface LockedPackage {
   source?: PackageSource;
   checksum?: string;
   dependencies: number[];
-  /** 1-based line of the package's `[[package]]` header. */
+  /** 1-based line of the package's `[[package]]` header (`[root]` for a v1 root package). */
   line: number;
 }
 
 export type LockfileFormat = 1 | 2 | 3 | 4;
+
+/** A dependency entry that names no single package: Cargo skips it when reading, and so does cratewatch. */
+export interface LockfileWarning {
+  /** Starts with where the entry is (`Cargo.lock:12 (field \`dependencies\`)`), as error messages do. */
+  message: string;
+  line: number;
+  field: string;
+}
 
 export interface Lockfile {
   path: string;
@@ -43,11 +53,23 @@ export interface Lockfile {
   packages: LockedPackage[];
   /** Packages without a source (workspace members and path crates): where dependency paths start. */
   roots: number[];
+  /** The dependency entries dropped because they name no single package, in file order. */
+  warnings: LockfileWarning[];
 }
 
 /** `name@version`, the spec `cargo update -p` takes. */
 export function packageSpec(pkg: Pick<LockedPackage, 'name' | 'version'>): string {
   return `${pkg.name}@${pkg.version}`;
+}
+
+/** The git reference of a source's query, as Cargo reads it: the last of `branch` (or the older `ref`), `tag`, `rev` wins. */
+function gitReference(query: string): PackageSource['reference'] {
+  let reference: PackageSource['reference'];
+  for (const [key, value] of new URLSearchParams(query)) {
+    if (key === 'branch' || key === 'ref') reference = { kind: 'branch', value };
+    else if (key === 'tag' || key === 'rev') reference = { kind: key, value };
+  }
+  return reference;
 }
 
 /** Reads a `source` string (`registry+…`, `sparse+…`, `git+…?rev=…#sha`). Returns undefined if unknown. */
@@ -66,31 +88,87 @@ export function parseSource(raw: string): PackageSource | undefined {
     const query = withoutCommit.indexOf('?');
     if (query !== -1) {
       source.url = withoutCommit.slice(0, query);
-      const params = new URLSearchParams(withoutCommit.slice(query + 1));
-      for (const kind of ['branch', 'tag', 'rev'] as const) {
-        const value = params.get(kind);
-        if (value !== null) source.reference = { kind, value };
-      }
+      const reference = gitReference(withoutCommit.slice(query + 1));
+      if (reference) source.reference = reference;
     }
     return source;
   }
   return undefined;
 }
 
-/** Line numbers of each `[[package]]` block and of the keys inside it. */
+/** A URL as the WHATWG parser normalises it; the text itself when it does not parse. */
+function normalUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * A git URL as Cargo compares it (`CanonicalUrl`): no query, fragment or trailing slash, no
+ * `.git` suffix, and github.com URLs lower-cased with the https scheme.
+ */
+function canonicalGitUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  parsed.search = '';
+  parsed.hash = '';
+  if (parsed.hostname === 'github.com') parsed = new URL(`https:${parsed.href.slice(parsed.protocol.length)}`);
+  const base = parsed.href.slice(0, parsed.href.length - parsed.pathname.length);
+  let path = parsed.hostname === 'github.com' ? parsed.pathname.toLowerCase() : parsed.pathname;
+  if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+  if (path.endsWith('.git')) path = path.slice(0, -4);
+  return base + path;
+}
+
+/**
+ * What Cargo compares when it asks whether two sources are one (`SourceId` equality): the
+ * kind, the URL (canonical for git) and the git reference, never the locked commit.
+ * `masterIsDefault` treats `?branch=master` as the default branch: v1 and v2 lockfiles name
+ * such a source without the query in dependency entries (`encodable_package_id`), and the
+ * Cargo versions that wrote them (1.47 on) held the two equal.
+ */
+function sourceIdentity(source: PackageSource, masterIsDefault: boolean): string {
+  if (source.kind !== 'git') return `${source.raw.startsWith('sparse+') ? 'sparse' : 'registry'} ${normalUrl(source.url)}`;
+  const ref = source.reference;
+  const reference = !ref || (masterIsDefault && ref.kind === 'branch' && ref.value === 'master') ? 'default' : `${ref.kind}=${ref.value}`;
+  return `git ${canonicalGitUrl(source.url)} ${reference}`;
+}
+
+/** Line numbers of a `[[package]]` (or `[root]`) table and of the keys inside it. */
 interface PackageBlock {
   line: number;
   keys: Map<string, number>;
 }
 
-function indexPackageBlocks(lines: readonly string[]): PackageBlock[] {
-  const blocks: PackageBlock[] = [];
+interface Blocks {
+  packages: PackageBlock[];
+  root?: PackageBlock;
+  /** The `[metadata]` header. */
+  metadata?: number;
+}
+
+function indexBlocks(lines: readonly string[]): Blocks {
+  const blocks: Blocks = { packages: [] };
   let current: PackageBlock | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line.startsWith('[')) {
-      current = /^\[\[\s*package\s*\]\]/.test(line) ? { line: i + 1, keys: new Map() } : undefined;
-      if (current) blocks.push(current);
+      current = undefined;
+      if (/^\[\[\s*package\s*\]\]/.test(line)) {
+        current = { line: i + 1, keys: new Map() };
+        blocks.packages.push(current);
+      } else if (/^\[\s*root\s*\]/.test(line)) {
+        current = { line: i + 1, keys: new Map() };
+        blocks.root = current;
+      } else if (/^\[\s*metadata\s*\]/.test(line)) {
+        blocks.metadata = i + 1;
+      }
     } else if (current) {
       const key = /^"?([A-Za-z0-9_-]+)"?\s*=/.exec(line);
       if (key) current.keys.set(key[1]!, i + 1);
@@ -107,7 +185,7 @@ function lineOf(lines: readonly string[], from: number, needle: string): number 
 }
 
 function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 interface RawPackage {
@@ -120,12 +198,13 @@ interface RawPackage {
   block: PackageBlock;
 }
 
-function readPackage(raw: unknown, position: number, block: PackageBlock, file: string): RawPackage {
+/** Reads one `[[package]]` entry (or the `[root]` table); `label` names it while it has no name. */
+function readPackage(raw: unknown, label: string, block: PackageBlock, file: string): RawPackage {
   const at = (field: string) => ({ file, line: block.keys.get(field) ?? block.line, field });
-  if (!isTable(raw)) throw new LockfileParseError('a [[package]] entry is not a table', { file, line: block.line });
+  if (!isTable(raw)) throw new LockfileParseError(`${label} is not a table`, { file, line: block.line });
   const { name, version, source, checksum, dependencies } = raw;
   if (typeof name !== 'string' || name === '') {
-    throw new LockfileParseError(`package #${position + 1} has no \`name\` string`, at('name'));
+    throw new LockfileParseError(`${label} has no \`name\` string`, at('name'));
   }
   if (typeof version !== 'string') {
     throw new LockfileParseError(`package "${name}" has no \`version\` string`, at('version'));
@@ -155,65 +234,188 @@ function readPackage(raw: unknown, position: number, block: PackageBlock, file: 
   return pkg;
 }
 
-/** Applies v1's `[metadata]` checksums (`"checksum NAME VERSION (SOURCE)" = "…"`). */
-function applyMetadataChecksums(packages: RawPackage[], metadata: unknown): void {
-  if (!isTable(metadata)) return;
-  const byKey = new Map(packages.map((p) => [`checksum ${p.name} ${p.version} (${p.source?.raw ?? ''})`, p]));
-  for (const [key, value] of Object.entries(metadata)) {
-    const pkg = byKey.get(key);
-    if (pkg && typeof value === 'string' && value !== '<none>' && pkg.checksum === undefined) pkg.checksum = value;
+/** A dependency entry (or `[metadata]` checksum key) split as Cargo splits it: `name [version [(source)]]`. */
+interface Entry {
+  name: string;
+  version?: string;
+  source?: PackageSource;
+}
+
+/** The entry, or why Cargo refuses it (and with it the whole lockfile). `readSource` reads a source string (`parseSource`). */
+function parseEntry(text: string, readSource: (raw: string) => PackageSource | undefined): Entry | { malformed: string } {
+  const first = text.indexOf(' ');
+  if (first === -1) return { name: text };
+  const name = text.slice(0, first);
+  const second = text.indexOf(' ', first + 1);
+  if (second === -1) return { name, version: text.slice(first + 1) };
+  const version = text.slice(first + 1, second);
+  const rest = text.slice(second + 1);
+  if (!rest.startsWith('(') || !rest.endsWith(')')) return { malformed: 'is not "name [version] [(source)]"' };
+  const source = readSource(rest.slice(1, -1));
+  if (!source) return { malformed: `names an unknown source ${JSON.stringify(rest.slice(1, -1))}` };
+  return { name, version, source };
+}
+
+type Match = { index: number } | { problem: string };
+
+/** The lockfile's packages by name and version, answering dependency entries as Cargo's `lookup_id` does. */
+class PackageTable {
+  private readonly packages: readonly RawPackage[];
+  private readonly masterIsDefault: boolean;
+  private readonly byName = new Map<string, Map<string, number[]>>();
+  private readonly identities = new Map<string, string>();
+  private readonly sources = new Map<string, PackageSource | undefined>();
+  /** Set once an entry used v2's short forms: no version, or no source for a registry or git package. */
+  shortForm = false;
+
+  constructor(packages: readonly RawPackage[], masterIsDefault: boolean) {
+    this.packages = packages;
+    this.masterIsDefault = masterIsDefault;
+    packages.forEach((p, i) => {
+      let byVersion = this.byName.get(p.name);
+      if (!byVersion) this.byName.set(p.name, (byVersion = new Map()));
+      const list = byVersion.get(p.version);
+      if (list) list.push(i);
+      else byVersion.set(p.version, [i]);
+    });
+  }
+
+  /** Splits an entry as `parseEntry` does, reading each distinct source string once. */
+  entry(text: string): Entry | { malformed: string } {
+    return parseEntry(text, (raw) => {
+      if (!this.sources.has(raw)) this.sources.set(raw, parseSource(raw));
+      return this.sources.get(raw);
+    });
+  }
+
+  private identity(source: PackageSource): string {
+    let id = this.identities.get(source.raw);
+    if (id === undefined) this.identities.set(source.raw, (id = sourceIdentity(source, this.masterIsDefault)));
+    return id;
+  }
+
+  private describe(indices: readonly number[]): string {
+    return indices.map((i) => this.packages[i]!.source?.raw.split('#')[0] ?? 'a path').join(', ');
+  }
+
+  find(entry: Entry): Match {
+    const byVersion = this.byName.get(entry.name);
+    if (!byVersion) return { problem: `no package named "${entry.name}" is locked` };
+    const versions = () => [...byVersion.keys()].join(', ');
+    let candidates: number[];
+    if (entry.version !== undefined) {
+      const atVersion = byVersion.get(entry.version);
+      if (!atVersion) return { problem: `${entry.name} is locked at ${versions()}, not at ${entry.version}` };
+      candidates = atVersion;
+    } else {
+      this.shortForm = true;
+      if (byVersion.size !== 1) return { problem: `the entry gives no version and ${entry.name} is locked at ${byVersion.size} versions (${versions()})` };
+      candidates = [...byVersion.values()][0]!;
+    }
+    const version = this.packages[candidates[0]!]!.version;
+    if (entry.source) {
+      const wanted = this.identity(entry.source);
+      const same = candidates.filter((i) => {
+        const source = this.packages[i]!.source;
+        return source !== undefined && this.identity(source) === wanted;
+      });
+      if (same.length === 1) return { index: same[0]! };
+      return same.length === 0
+        ? { problem: `${entry.name} ${version} is not locked from that source, only from ${this.describe(candidates)}` }
+        : { problem: `${same.length} packages ${entry.name} ${version} are locked from that source` };
+    }
+    // No source: a path package cannot write one, so a single path candidate is the one meant.
+    const paths = candidates.filter((i) => !this.packages[i]!.source);
+    if (paths.length === 1) return { index: paths[0]! };
+    if (paths.length === 0 && candidates.length === 1) {
+      this.shortForm = true;
+      return { index: candidates[0]! };
+    }
+    return { problem: `the entry gives no source and ${entry.name} ${version} is locked from ${candidates.length} sources (${this.describe(candidates)})` };
   }
 }
 
-/** Dependency strings name git sources without the locked commit (`#sha`) that packages carry. */
-function withoutCommit(source: string | undefined): string | undefined {
-  const hash = source?.indexOf('#') ?? -1;
-  return hash === -1 ? source : source!.slice(0, hash);
+/** Two packages Cargo would take for one (same name, version and source, commit aside): Cargo refuses the file. */
+function rejectTwice(packages: readonly RawPackage[], file: string): void {
+  const seen = new Map<string, number>();
+  const identities = new Map<string, string>();
+  const identity = (source: PackageSource) => {
+    let id = identities.get(source.raw);
+    if (id === undefined) identities.set(source.raw, (id = sourceIdentity(source, false)));
+    return id;
+  };
+  for (const p of packages) {
+    const key = `${p.name} ${p.version} ${p.source ? identity(p.source) : 'path'}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      throw new LockfileParseError(`package "${p.name} ${p.version}" is listed twice (also at line ${earlier})`, { file, line: p.block.line });
+    }
+    seen.set(key, p.block.line);
+  }
 }
 
-const DEPENDENCY = /^(\S+)(?: (\S+))?(?: \((.+)\))?$/;
-
-function resolveDependencies(packages: RawPackage[], lines: readonly string[], file: string): number[][] {
-  const byName = new Map<string, number[]>();
-  packages.forEach((p, i) => {
-    const list = byName.get(p.name);
-    if (list) list.push(i);
-    else byName.set(p.name, [i]);
-  });
-  return packages.map((pkg) =>
-    pkg.dependencies.map((dep) => {
-      const where = () => ({
+function resolveDependencies(packages: readonly RawPackage[], table: PackageTable, lines: readonly string[], file: string): { dependencies: number[][]; warnings: LockfileWarning[] } {
+  const warnings: LockfileWarning[] = [];
+  const dependencies = packages.map((pkg) => {
+    const resolved: number[] = [];
+    for (const dep of pkg.dependencies) {
+      const where = (): SourceLocation & { line: number } => ({
         file,
         line: lineOf(lines, pkg.block.keys.get('dependencies') ?? pkg.block.line, `"${dep}"`),
         field: 'dependencies',
       });
-      const match = DEPENDENCY.exec(dep);
-      if (!match) throw new LockfileParseError(`dependency "${dep}" of ${pkg.name} ${pkg.version} is not "name [version] [(source)]"`, where());
-      const [, name, version, source] = match;
-      const candidates = (byName.get(name!) ?? []).filter(
-        (i) => (version === undefined || packages[i]!.version === version) && (source === undefined || withoutCommit(packages[i]!.source?.raw) === withoutCommit(source)),
-      );
-      if (candidates.length === 0) {
-        throw new LockfileParseError(`dependency "${dep}" of ${pkg.name} ${pkg.version} names no package in this lockfile`, where());
+      const entry = table.entry(dep);
+      if ('malformed' in entry) throw new LockfileParseError(`dependency "${dep}" of ${pkg.name} ${pkg.version} ${entry.malformed}`, where());
+      const match = table.find(entry);
+      if ('index' in match) {
+        resolved.push(match.index);
+        continue;
       }
-      if (candidates.length > 1) {
-        throw new LockfileParseError(`dependency "${dep}" of ${pkg.name} ${pkg.version} matches ${candidates.length} packages; it needs a version or source`, where());
-      }
-      return candidates[0]!;
-    }),
-  );
+      const at = where();
+      const message =
+        `dependency "${dep}" of ${pkg.name} ${pkg.version} names no single package (${match.problem}); Cargo skips such an entry, ` +
+        'so cratewatch leaves the edge out and paths through it are not shown; `cargo update --workspace` has Cargo rewrite it';
+      warnings.push({ message: `${formatLocation(at)}: ${message}`, line: at.line, field: 'dependencies' });
+    }
+    return resolved;
+  });
+  return { dependencies, warnings };
 }
 
-function detectFormat(doc: Record<string, unknown>, packages: RawPackage[], file: string, lines: readonly string[]): LockfileFormat {
-  const { version } = doc;
-  if (version === undefined) {
-    // v1 keeps checksums in [metadata] and writes every dependency as "name version …";
-    // v2 has inline checksums and shortens unambiguous dependencies to "name".
-    const metadata = isTable(doc.metadata) ? Object.keys(doc.metadata) : [];
-    if (metadata.some((key) => key.startsWith('checksum '))) return 1;
-    const v2 = packages.some((p) => p.checksum !== undefined || p.dependencies.some((d) => !d.includes(' ')));
-    return v2 ? 2 : 1;
+/**
+ * v1's `[metadata]` checksums (`"checksum NAME VERSION (SOURCE)" = "…"`, `<none>` for git), by
+ * package. A key naming no package is skipped, as Cargo skips it; a key that is not of that
+ * form, or a value that is not a string, makes Cargo refuse the file.
+ */
+function metadataChecksums(
+  metadata: unknown,
+  table: PackageTable,
+  lines: readonly string[],
+  blocks: Blocks,
+  file: string,
+): { checksums: Map<number, string | undefined>; keys: number } {
+  const checksums = new Map<number, string | undefined>();
+  let keys = 0;
+  if (metadata === undefined) return { checksums, keys };
+  const header = blocks.metadata ?? lineOf(lines, 1, 'metadata');
+  if (!isTable(metadata)) throw new LockfileParseError('`metadata` is not a table', { file, line: header, field: 'metadata' });
+  for (const [key, value] of Object.entries(metadata)) {
+    const where = () => ({ file, line: lineOf(lines, header, JSON.stringify(key)), field: 'metadata' });
+    if (typeof value !== 'string') throw new LockfileParseError(`[metadata] key ${JSON.stringify(key)} has a value that is not a string`, where());
+    if (!key.startsWith('checksum ')) continue;
+    keys++;
+    const entry = table.entry(key.slice('checksum '.length));
+    if ('malformed' in entry) throw new LockfileParseError(`[metadata] key ${JSON.stringify(key)} ${entry.malformed}`, where());
+    const match = table.find(entry);
+    if ('index' in match) checksums.set(match.index, value === '<none>' ? undefined : value);
   }
+  return { checksums, keys };
+}
+
+/** The `version` key, when the file has one (v3 on); v1 and v2 have none. */
+function explicitFormat(doc: Record<string, unknown>, file: string, lines: readonly string[]): LockfileFormat | undefined {
+  const { version } = doc;
+  if (version === undefined) return undefined;
   if (version === 1 || version === 2 || version === 3 || version === 4) return version;
   throw new LockfileParseError(
     `lockfile format version ${JSON.stringify(version)} is not one cratewatch reads (1 to 4); a newer Cargo may have written it`,
@@ -222,8 +424,9 @@ function detectFormat(doc: Record<string, unknown>, packages: RawPackage[], file
 }
 
 /**
- * Parses the text of a Cargo.lock. `file` names it in errors.
- * Throws LockfileParseError naming the line (and field) of the first problem.
+ * Parses the text of a Cargo.lock. `file` names it in errors and warnings.
+ * Throws LockfileParseError naming the line (and field) of the first problem that makes
+ * Cargo refuse the file; entries Cargo skips end up in `warnings` instead.
  */
 export function parseLockfile(text: string, file: string): Lockfile {
   const doc = parseTomlIn(text, file, (message, location, options) => new LockfileParseError(message, location, options));
@@ -236,23 +439,32 @@ export function parseLockfile(text: string, file: string): Lockfile {
       field: 'package',
     });
   }
-  const blocks = indexPackageBlocks(lines);
-  const packages = rawPackages.map((raw, i) => readPackage(raw, i, blocks[i] ?? { line: 1, keys: new Map() }, file));
-  const format = detectFormat(doc, packages, file, lines);
-  if (format === 1) applyMetadataChecksums(packages, doc.metadata);
-  const dependencies = resolveDependencies(packages, lines, file);
-  const seen = new Map<string, number>();
+  const blocks = indexBlocks(lines);
+  const packages = rawPackages.map((raw, i) => readPackage(raw, `package #${i + 1}`, blocks.packages[i] ?? { line: 1, keys: new Map() }, file));
+  // Lockfiles written before late 2017 (rust-lang/cargo#4571) keep the root crate in `[root]`; Cargo reads it as the first package.
+  if (doc.root !== undefined) packages.unshift(readPackage(doc.root, 'the [root] package', blocks.root ?? { line: 1, keys: new Map() }, file));
+  const explicit = explicitFormat(doc, file, lines);
+  rejectTwice(packages, file);
+
+  const table = new PackageTable(packages, explicit === undefined || explicit <= 2);
+  const { dependencies, warnings } = resolveDependencies(packages, table, lines, file);
+  const fromMetadata = metadataChecksums(doc.metadata, table, lines, blocks, file);
+  // Without a `version` key Cargo starts from v1 and takes v2 once it sees inline checksums or v2's short entries.
+  let format: LockfileFormat = explicit ?? (packages.some((p) => p.checksum !== undefined) || table.shortForm ? 2 : 1);
+  const checksums = new Map<number, string | undefined>();
+  packages.forEach((p, i) => p.checksum !== undefined && checksums.set(i, p.checksum));
+  for (const [index, checksum] of fromMetadata.checksums) checksums.set(index, checksum);
+  // [metadata] checksums in a v2 or later file mean a bad merge: Cargo drops every checksum and computes them anew.
+  if (fromMetadata.keys > 0 && format >= 2) checksums.clear();
+  // A new lockfile with one package has nothing that tells v2 from v1 but its single trailing newline.
+  if (format === 1 && packages.length === 1 && text.endsWith('\n') && !text.endsWith('\n\n')) format = 2;
+
   const locked: LockedPackage[] = packages.map((p, index) => {
-    const key = `${p.name} ${p.version} ${p.source?.raw ?? ''}`;
-    const earlier = seen.get(key);
-    if (earlier !== undefined) {
-      throw new LockfileParseError(`package "${p.name} ${p.version}" is listed twice (also at line ${earlier})`, { file, line: p.block.line });
-    }
-    seen.set(key, p.block.line);
     const pkg: LockedPackage = { index, name: p.name, version: p.version, semver: p.parsed, dependencies: dependencies[index]!, line: p.block.line };
     if (p.source) pkg.source = p.source;
-    if (p.checksum !== undefined) pkg.checksum = p.checksum;
+    const checksum = checksums.get(index);
+    if (checksum !== undefined) pkg.checksum = checksum;
     return pkg;
   });
-  return { path: file, format, packages: locked, roots: locked.filter((p) => !p.source).map((p) => p.index) };
+  return { path: file, format, packages: locked, roots: locked.filter((p) => !p.source).map((p) => p.index), warnings };
 }

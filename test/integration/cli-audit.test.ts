@@ -192,6 +192,20 @@ describe('cratewatch audit table output', () => {
     expect(run.stdout).toContain('RUSTSEC-2099-0001');
   });
 
+  it('exits 0 and warns at line 12 when dangling-dep.Cargo.lock has an entry Cargo skips ("ghost")', async () => {
+    const path = `${LOCKFILES}/dangling-dep.Cargo.lock`;
+    const run = await runCli(['audit', '--offline', path, '--db', DB_DIR]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`  warning: ${path}:12 (field \`dependencies\`): dependency "ghost" of alpha 1.2.0 names no single package`);
+  });
+
+  it.each(['root-v1', 'vendored-v1', 'vendored-v2', 'vendored-v3', 'vendored-v4'])('exits 1 with its findings, not 2, for %s.Cargo.lock, which Cargo reads', async (name) => {
+    const run = await runCli(['audit', '--offline', `${LOCKFILES}/${name}.Cargo.lock`, '--db', DB_DIR, '--format', 'json']);
+    expect(run.code).toBe(1);
+    const lock = (JSON.parse(run.stdout) as ScanResult).lockfiles[0]!;
+    expect([lock.errors, lock.warnings, lock.findings.length]).toEqual([[], [], name === 'root-v1' ? 3 : 4]);
+  });
+
   it('exits 0 and says it scanned nothing when the lockfile has no packages', async () => {
     const run = await runCli(['audit', '--offline', `${LOCKFILES}/empty.Cargo.lock`, '--db', DB_DIR]);
     expect(run.code).toBe(0);
@@ -260,7 +274,6 @@ describe('cratewatch audit usage and input errors', () => {
   it.each([
     ['malformed-syntax', 9, 'not valid TOML'],
     ['malformed-field', 14, '`version`'],
-    ['dangling-dep', 12, '"ghost"'],
   ])('exits 2 and names the file and line when %s.Cargo.lock is audited (line %i)', async (name, line, reason) => {
     const path = `${LOCKFILES}/${name}.Cargo.lock`;
     const run = await runCli(['audit', '--offline', path, '--db', DB_DIR]);
