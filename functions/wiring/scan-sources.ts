@@ -15,7 +15,7 @@ import type { AdvisorySource, HttpCache, IndexSource, RepoLocation, RepoSource }
 const URL_LIKE = /^https?:\/\//;
 
 export interface ScanSourceOptions {
-  /** Where the archive and index files are cached between runs. */
+  /** Where the archive, index files and repositories' files are cached between runs. */
   cache: HttpCache;
   /** Never use the network: the cached database, no index, local repositories only. */
   offline: boolean;
@@ -52,8 +52,9 @@ export function buildScanSources(config: Config, options: ScanSourceOptions): Sc
       http,
       maxFileBytes: config.maxFileBytes,
       rateLimitBudgetMs: options.rateLimitBudgetMs ?? 120_000,
+      cache: options.cache,
     });
-    repoSources.gitlab = new GitlabRepoSource({ apiBase: config.sources.gitlabApi, token: config.tokens.gitlab ?? undefined, http, maxFileBytes: config.maxFileBytes });
+    repoSources.gitlab = new GitlabRepoSource({ apiBase: config.sources.gitlabApi, token: config.tokens.gitlab ?? undefined, http, maxFileBytes: config.maxFileBytes, cache: options.cache });
     repoSources.url = new UrlRepoSource({ http, maxFileBytes: config.maxFileBytes });
   }
   const index = options.offline

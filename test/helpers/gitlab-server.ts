@@ -1,12 +1,13 @@
 // A real node:http server on 127.0.0.1 that answers like GitLab's REST API (v4) for a few
 // in-memory projects: the project, commits/:ref, the recursive tree in pages (keyset with a
-// Link header, or offset with X-Next-Page), raw files, and private projects behind a token.
+// Link header, or offset with X-Next-Page), raw files (a symbolic link's raw file is its
+// target's path, as GitLab serves it), raw blobs, and private projects behind a token.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { RecordedRequest } from './github-server.ts';
+import type { FakeFile, RecordedRequest } from './github-server.ts';
 import { listenOnLoopback } from './listen.ts';
 
-export type { RecordedRequest } from './github-server.ts';
+export type { FakeFile, RecordedRequest } from './github-server.ts';
 
 export interface FakeGitlabProject {
   /** `group/project` or `group/sub/project`. */
@@ -15,10 +16,10 @@ export interface FakeGitlabProject {
   defaultBranch?: string | null;
   /** Answered only with the server's token; 404 otherwise, as GitLab does. */
   private?: boolean;
-  /** The default branch's files: path → text. */
-  files: Record<string, string>;
+  /** The default branch's files: path → text or link. */
+  files: Record<string, FakeFile>;
   /** Other branches and tags, each with its own files. */
-  refs?: Record<string, Record<string, string>>;
+  refs?: Record<string, Record<string, FakeFile>>;
 }
 
 export interface GitlabServerOptions {
@@ -40,6 +41,9 @@ export interface GitlabServer {
 }
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+/** The blob git stores: a file's text, or a link's target. */
+const blobOf = (file: FakeFile) => (typeof file === 'string' ? file : file.symlink);
+const blobId = (file: FakeFile) => sha1(`blob ${blobOf(file)}`);
 
 /** Starts the server; close it in `afterAll`. */
 export async function startGitlabServer(projects: FakeGitlabProject[], options: GitlabServerOptions = {}): Promise<GitlabServer> {
@@ -47,8 +51,8 @@ export async function startGitlabServer(projects: FakeGitlabProject[], options: 
   const maxPerPage = options.maxPerPage ?? 100;
   const commitOf = (path: string, ref?: string) => sha1(`commit ${path} ${ref ?? find(path)?.defaultBranch ?? 'main'}`);
   const find = (id: string) => (/^\d+$/.test(id) ? projects[Number(id) - 1] : projects.find((p) => p.path === id));
-  const filesAt = (project: FakeGitlabProject, ref: string): { sha: string; files: Record<string, string> } | undefined => {
-    const refs: Record<string, Record<string, string>> = { ...project.refs };
+  const filesAt = (project: FakeGitlabProject, ref: string): { sha: string; files: Record<string, FakeFile> } | undefined => {
+    const refs: Record<string, Record<string, FakeFile>> = { ...project.refs };
     if (project.defaultBranch !== null) refs[project.defaultBranch ?? 'main'] = project.files;
     for (const [name, files] of Object.entries(refs)) {
       const sha = commitOf(project.path, name);
@@ -58,7 +62,9 @@ export async function startGitlabServer(projects: FakeGitlabProject[], options: 
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: flatHeaders(req) });
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: flatHeaders(req) };
+    requests.push(record);
+    res.on('finish', () => (record.status = res.statusCode));
     const url = new URL(req.url ?? '/', base);
     const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const token = req.headers['private-token'];
@@ -107,11 +113,15 @@ export async function startGitlabServer(projects: FakeGitlabProject[], options: 
     if (rest[1] === 'files' && rest[2] !== undefined && rest[3] === 'raw') {
       const ref = url.searchParams.get('ref');
       if (ref === null) return send(res, 400, { error: 'ref is missing' });
-      const text = filesAt(project, ref)?.files[rest[2]];
-      if (text === undefined) return send(res, 404, { message: '404 File Not Found' });
-      const body = Buffer.from(text);
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.byteLength) });
-      return res.end(body);
+      const file = filesAt(project, ref)?.files[rest[2]];
+      if (file === undefined) return send(res, 404, { message: '404 File Not Found' });
+      return sendText(res, blobOf(file));
+    }
+    if (rest[1] === 'blobs' && rest[2] !== undefined && rest[3] === 'raw') {
+      const all = [project.files, ...Object.values(project.refs ?? {})].flatMap((files) => Object.values(files));
+      const file = all.find((f) => blobId(f) === rest[2]);
+      if (file === undefined) return send(res, 404, { message: '404 Blob Not Found' });
+      return sendText(res, blobOf(file));
     }
     return send(res, 404, { error: '404 Not Found' });
   });
@@ -131,7 +141,7 @@ export async function startGitlabServer(projects: FakeGitlabProject[], options: 
 }
 
 /** Folders and files sorted by path, each with GitLab's fields. */
-function treeEntries(files: Record<string, string>, recursive: boolean): { id: string; name: string; type: 'tree' | 'blob'; path: string; mode: string }[] {
+function treeEntries(files: Record<string, FakeFile>, recursive: boolean): { id: string; name: string; type: 'tree' | 'blob'; path: string; mode: string }[] {
   const dirs = new Set<string>();
   for (const path of Object.keys(files)) {
     const parts = path.split('/');
@@ -139,7 +149,7 @@ function treeEntries(files: Record<string, string>, recursive: boolean): { id: s
   }
   const entries = [
     ...[...dirs].map((path) => ({ id: sha1(`tree ${path}`), name: path.split('/').at(-1)!, type: 'tree' as const, path, mode: '040000' })),
-    ...Object.keys(files).map((path) => ({ id: sha1(`blob ${files[path]}`), name: path.split('/').at(-1)!, type: 'blob' as const, path, mode: '100644' })),
+    ...Object.entries(files).map(([path, file]) => ({ id: blobId(file), name: path.split('/').at(-1)!, type: 'blob' as const, path, mode: typeof file === 'string' ? '100644' : '120000' })),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return recursive ? entries : entries.filter((e) => !e.path.includes('/'));
 }
@@ -150,6 +160,12 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+function sendText(res: ServerResponse, text: string): void {
+  const body = Buffer.from(text);
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.byteLength) });
+  res.end(body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

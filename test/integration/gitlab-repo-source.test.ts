@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GitlabRepoSource, type GitlabRepoSourceOptions } from '../../functions/adapters/gitlab-repo-source.ts';
 import { HttpClient } from '../../functions/adapters/http-client.ts';
-import type { RepoConfig } from '../../functions/core/ports.ts';
+import type { CachedResponse, HttpCache, RepoConfig } from '../../functions/core/ports.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 import { startGitlabServer, type FakeGitlabProject, type GitlabServer } from '../helpers/gitlab-server.ts';
 import { failure, paths, repoConfig } from '../helpers/repo-config.ts';
@@ -11,6 +11,7 @@ const TOKEN = 'glpat-testtoken0123456789SECRET';
 const LOCK = fixtureText('v3.Cargo.lock');
 const member = (name: string) => `[package]\nname = "${name}"\nversion = "0.1.0"\n`;
 const DENY_TOML = '[advisories]\nignore = ["RUSTSEC-2099-0002"]\n';
+const V4_LOCK = fixtureText('v4.Cargo.lock');
 
 const PROJECTS: FakeGitlabProject[] = [
   {
@@ -30,6 +31,22 @@ const PROJECTS: FakeGitlabProject[] = [
   },
   { path: 'acme/secret', private: true, files: { 'Cargo.lock': LOCK, 'Cargo.toml': member('secret') } },
   { path: 'acme/empty', defaultBranch: null, files: {} },
+  {
+    // GitLab serves a symbolic link's raw file as the path it points at: that must never be parsed as TOML.
+    path: 'acme/links',
+    files: {
+      'Cargo.toml': '[workspace]\nmembers = ["fuzz", "tools"]\n',
+      'Cargo.lock': LOCK,
+      'fuzz/Cargo.toml': member('fuzz'),
+      'fuzz/Cargo.lock': { symlink: '../Cargo.lock' },
+      'locks/tools.lock': V4_LOCK,
+      'tools/Cargo.toml': member('tools'),
+      'tools/Cargo.lock': { symlink: '../locks/tools.lock' },
+      'broken/Cargo.lock': { symlink: '../missing/Cargo.lock' },
+      'config/deny.toml': DENY_TOML,
+      'deny.toml': { symlink: 'config/deny.toml' },
+    },
+  },
 ];
 
 let server: GitlabServer;
@@ -131,9 +148,45 @@ describe('GitlabRepoSource', () => {
     expect(error.message).toBe('gitlab acme/platform/workspace: Cargo.lock refused: over the 1000-byte limit per file (raise `max_file_bytes` in cratewatch.toml if the file is genuine)');
   });
 
-  it('refuses a project path without a group', async () => {
-    const error = await failure(source().fetchRepository(repo('workspace')));
-    expect(error.message).toContain('expected the project path "group/project"');
+  it('refuses a project path without a group, or with "." or ".." parts', async () => {
+    for (const project of ['workspace', 'acme/..', '../acme/x', 'acme/./x']) {
+      const error = await failure(source().fetchRepository(repo(project)));
+      expect(error.message).toBe(`gitlab ${project}: expected the project path "group/project" (subgroups allowed: "group/sub/project")`);
+    }
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('follows symbolic links to the files they point at, reports a lockfile read anyway once, and leaves out links to nothing', async () => {
+    const snapshot = await source().fetchRepository(repo('acme/links'));
+    expect(snapshot.lockfiles).toEqual([
+      { path: 'Cargo.lock', text: LOCK },
+      { path: 'tools/Cargo.lock', text: V4_LOCK },
+    ]);
+    expect(paths(snapshot.manifests)).toEqual(['Cargo.toml', 'fuzz/Cargo.toml', 'tools/Cargo.toml']);
+    expect(snapshot.policyFiles).toEqual([{ path: 'deny.toml', text: DENY_TOML }]);
+    const raw = server.requests.filter((r) => r.path.includes('/repository/files/')).map((r) => decodeURIComponent(r.path.split('/repository/files/')[1]!.split('/raw')[0]!));
+    expect(raw.sort()).toEqual(['Cargo.lock', 'Cargo.toml', 'config/deny.toml', 'fuzz/Cargo.toml', 'locks/tools.lock', 'tools/Cargo.toml']);
+    expect(server.requests.filter((r) => r.path.includes('/repository/blobs/'))).toHaveLength(4);
+  });
+
+  it('with a cache, reads no tree and no file again at the same commit, and writes the cache only when it changed', async () => {
+    const stored = new Map<string, CachedResponse>();
+    const writes: string[] = [];
+    const cache: HttpCache = {
+      get: async (key) => stored.get(key),
+      put: async (key, value) => {
+        writes.push(key);
+        stored.set(key, value);
+      },
+    };
+    const first = await source({ cache }).fetchRepository(repo('acme/links'));
+    expect(writes).toEqual([`repo-files/gitlab/${encodeURIComponent(server.url.replace('http://', ''))}/acme/links`]);
+    server.requests.length = 0;
+
+    const second = await source({ cache }).fetchRepository(repo('acme/links'));
+    expect(second).toEqual(first);
+    // The project (for its default branch) and the branch's commit: nothing else.
+    expect(server.requests.map((r) => r.path)).toEqual(['/api/v4/projects/acme%2Flinks', '/api/v4/projects/acme%2Flinks/repository/commits/main']);
+    expect(writes).toHaveLength(1);
   });
 });
