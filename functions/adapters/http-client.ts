@@ -1,6 +1,8 @@
 // The HTTP client every HTTP adapter shares: a User-Agent naming cratewatch, a timeout per
-// request, and retries with exponential backoff and jitter for 429, 5xx and timeouts that
-// honour Retry-After. Other statuses come back to the caller to interpret.
+// request, and retries with exponential backoff and jitter that honour Retry-After, for 429,
+// 5xx, timeouts and broken connections — also a body cut off mid-way (the connection closed
+// or reset before the Content-Length or the last chunk arrived), which is read inside the
+// attempt and so retried like a 5xx. Other statuses come back to the caller to interpret.
 import { RetryableHttpError, errorMessage } from '../core/errors.ts';
 
 export interface HttpClientOptions {

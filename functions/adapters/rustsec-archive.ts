@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { unpackTar } from 'modern-tar';
 import { buildAdvisoryDb, type AdvisoryDb, type AdvisoryFile } from '../core/advisory.ts';
 import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
-import type { AdvisorySource, HttpCache } from '../core/ports.ts';
+import type { AdvisorySource, CachedResponse, HttpCache } from '../core/ports.ts';
 import { readGitHead } from './git-checkout.ts';
 import { BodyTooLargeError, type HttpClient } from './http-client.ts';
 
@@ -134,11 +134,18 @@ export interface HttpAdvisoryDbOptions {
 }
 
 const ARCHIVE_CACHE_KEY = 'advisory-db/archive';
+/**
+ * When the cached archive was last confirmed current by a 304: a small entry beside it
+ * (empty body, the archive's validators), so that a 304 does not write the archive again.
+ */
+const CONFIRMED_CACHE_KEY = 'advisory-db/confirmed';
 
 /**
  * The database downloaded as a GitHub-style archive over HTTPS. The archive is cached with
  * its ETag: the next run asks with If-None-Match and a 304 means the cached copy is current.
  * When the download fails but a cached copy exists, that copy is used and a warning given.
+ * The database's `fetchedAt` is when the copy was last known current (downloaded, or
+ * confirmed by a 304), so the age results judge staleness by is that of its contents.
  */
 export class HttpAdvisoryDbSource implements AdvisorySource {
   readonly location: string;
@@ -151,7 +158,7 @@ export class HttpAdvisoryDbSource implements AdvisorySource {
 
   async load(): Promise<AdvisoryDb> {
     const { url, http, cache, now, offline, warn, preferCached } = this.options;
-    const cached = await cache.get(ARCHIVE_CACHE_KEY);
+    const cached = await this.readCached();
     if (preferCached && cached) return this.parse(cached.body, cached.fetchedAt);
     if (offline) {
       if (!cached) throw new AdvisoryDbError(`${url}: offline and no cached copy of the advisory database; run once online first, or pass a local path`);
@@ -166,15 +173,21 @@ export class HttpAdvisoryDbSource implements AdvisorySource {
     } catch (error) {
       const reason = error instanceof BodyTooLargeError ? `${errorMessage(error)} for an advisory database` : errorMessage(error);
       if (cached && !(error instanceof BodyTooLargeError)) {
-        warn?.(`could not download the advisory database (${reason}); using the copy fetched ${cached.fetchedAt}`);
+        warn?.(`could not download the advisory database (${reason}); using the copy last known current at ${cached.fetchedAt}`);
         return this.parse(cached.body, cached.fetchedAt);
       }
       throw new AdvisoryDbError(`cannot download the advisory database: ${reason.startsWith(url) ? reason : `${url}: ${reason}`}`, { cause: error });
     }
-    if (response.status === 304 && cached) return this.parse(cached.body, cached.fetchedAt);
+    if (response.status === 304 && cached) {
+      const confirmedAt = now().toISOString();
+      const db = await this.parse(cached.body, confirmedAt);
+      // Only a cache: if it cannot be written, the next run's age is the older time, never a wrong one.
+      await cache.put(CONFIRMED_CACHE_KEY, { etag: cached.etag, lastModified: cached.lastModified, fetchedAt: confirmedAt, body: new Uint8Array(0) }).catch(() => undefined);
+      return db;
+    }
     if (response.status !== 200) {
       if (cached) {
-        warn?.(`the advisory database download answered HTTP ${response.status}; using the copy fetched ${cached.fetchedAt}`);
+        warn?.(`the advisory database download answered HTTP ${response.status}; using the copy last known current at ${cached.fetchedAt}`);
         return this.parse(cached.body, cached.fetchedAt);
       }
       throw new AdvisoryDbError(`${url}: HTTP ${response.status} for the advisory database; check sources.advisory_db`);
@@ -184,6 +197,19 @@ export class HttpAdvisoryDbSource implements AdvisorySource {
     // Cache only an archive that parsed: a corrupt download must not replace a good copy.
     await cache.put(ARCHIVE_CACHE_KEY, { etag: response.headers.get('etag'), lastModified: response.headers.get('last-modified'), fetchedAt, body: response.body });
     return db;
+  }
+
+  /**
+   * The cached archive, its `fetchedAt` the time it was last known current: its download,
+   * or a later 304 that confirmed the same validators.
+   */
+  private async readCached(): Promise<CachedResponse | undefined> {
+    const { cache } = this.options;
+    const cached = await cache.get(ARCHIVE_CACHE_KEY);
+    if (!cached) return undefined;
+    const confirmed = await cache.get(CONFIRMED_CACHE_KEY).catch(() => undefined);
+    const same = confirmed !== undefined && confirmed.etag === cached.etag && confirmed.lastModified === cached.lastModified;
+    return same && confirmed.fetchedAt > cached.fetchedAt ? { ...cached, fetchedAt: confirmed.fetchedAt } : cached;
   }
 
   private async parse(body: Uint8Array, fetchedAt: string): Promise<AdvisoryDb> {

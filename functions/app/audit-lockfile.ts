@@ -3,13 +3,13 @@
 // error in the result, never a crash; a repository that could not be read becomes an
 // error result.
 import type { AdvisoryDb } from '../core/advisory.ts';
-import { auditLockfile, type Ignore } from '../core/audit.ts';
+import { auditLockfile } from '../core/audit.ts';
 import { diffFindings } from '../core/diff.ts';
 import { errorMessage, LockfileParseError } from '../core/errors.ts';
 import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
-import type { DenyKind } from '../core/policy.ts';
+import type { DenyKind, Ignore } from '../core/policy.ts';
 import type { CrateLookup, IndexSource } from '../core/ports.ts';
-import { emptyCounts, SCHEMA_VERSION, sumCounts, worstStatus, type LockfileResult, type ScanResult } from '../core/result.ts';
+import { DEFAULT_ADVISORY_DB_MAX_AGE_DAYS, emptyCounts, SCHEMA_VERSION, staleAdvisoryDb, sumCounts, worstStatus, type LockfileResult, type LockfileStatus, type ScanResult } from '../core/result.ts';
 import { TOOL_VERSION } from './version.ts';
 
 export interface LockfileInput {
@@ -31,8 +31,10 @@ export interface AuditRequest {
   deny: readonly DenyKind[];
   now: Date;
   index?: ReadonlyMap<string, CrateLookup>;
-  /** The repository's previous result, for new and resolved findings. */
+  /** The repository's previous result, for new and resolved findings and the index facts of crates whose lookup fails. */
   previous?: ScanResult;
+  /** Days the advisory database may age before the result says it is stale; 7 by default. */
+  advisoryDbMaxAgeDays?: number;
 }
 
 function failedLockfile(path: string, error: unknown): LockfileResult {
@@ -55,7 +57,18 @@ function failedLockfile(path: string, error: unknown): LockfileResult {
   };
 }
 
+/**
+ * The repository's status: the worst of its lockfiles', and never `clean` on a stale
+ * database (advisories published since it was fetched are not seen), but `warnings`.
+ */
+function repositoryStatus(lockfiles: readonly LockfileResult[], errors: readonly string[], stale: boolean): LockfileStatus {
+  if (errors.length > 0) return 'error';
+  const status = worstStatus(lockfiles.map((l) => l.status));
+  return stale && status === 'clean' ? 'warnings' : status;
+}
+
 function document(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>, lockfiles: LockfileResult[], errors: string[], carriedFrom: string | null = null): ScanResult {
+  const stale = staleAdvisoryDb(request.db.fetchedAt, request.now, request.advisoryDbMaxAgeDays ?? DEFAULT_ADVISORY_DB_MAX_AGE_DAYS);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'cratewatch', version: TOOL_VERSION },
@@ -67,9 +80,10 @@ function document(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>
       fetchedAt: request.db.fetchedAt,
       advisoryCount: request.db.advisoryCount,
       diagnostics: request.db.diagnostics,
+      ...(stale ? { stale } : {}),
     },
     policy: { deny: [...request.deny] },
-    status: errors.length > 0 ? 'error' : worstStatus(lockfiles.map((l) => l.status)),
+    status: repositoryStatus(lockfiles, errors, stale !== undefined),
     errors,
     carriedFrom,
     lockfiles,
@@ -78,12 +92,22 @@ function document(request: Omit<AuditRequest, 'lockfiles' | 'ignores' | 'index'>
   };
 }
 
+/**
+ * The lockfile's result in the previous scan, with when that scan read the index: a result
+ * that could not read the repository carries the lockfiles of the scan at `carriedFrom`.
+ */
+function previousLockfile(previous: ScanResult | undefined, path: string): { lockfile: LockfileResult; scannedAt: string } | undefined {
+  const lockfile = previous?.lockfiles.find((l) => l.path === path && l.status !== 'error');
+  return previous && lockfile ? { lockfile, scannedAt: previous.carriedFrom ?? previous.scannedAt } : undefined;
+}
+
 /** Audits every lockfile of one repository and assembles the result document. */
 export function auditRepository(request: AuditRequest): ScanResult {
   const today = request.now.toISOString().slice(0, 10);
   const lockfiles = request.lockfiles.map((input) => {
     try {
-      const options = { ignores: request.ignores, deny: request.deny, today, rustVersion: input.rustVersion ?? null };
+      const previous = previousLockfile(request.previous, input.path);
+      const options = { ignores: request.ignores, deny: request.deny, today, rustVersion: input.rustVersion ?? null, ...(previous ? { previous } : {}) };
       const lockfile = input.parsed ?? parseLockfile(input.text, input.path);
       return auditLockfile(lockfile, request.db, request.index ? { ...options, index: request.index } : options);
     } catch (error) {

@@ -1,10 +1,10 @@
 // Loads and validates cratewatch.toml: one declarative schema, every problem reported at
 // once with its file, line and field, so a person fixes the whole file in one go.
 import { TomlDate } from 'smol-toml';
-import type { Ignore } from '../core/audit.ts';
 import { ConfigError, type SourceLocation } from '../core/errors.ts';
-import { DENY_KINDS } from '../core/policy.ts';
+import { DENY_KINDS, type Ignore } from '../core/policy.ts';
 import type { RepoConfig, RepoLocation } from '../core/ports.ts';
+import { DEFAULT_ADVISORY_DB_MAX_AGE_DAYS } from '../core/result.ts';
 import type { Severity } from '../core/severity.ts';
 import { parseTomlIn } from '../core/toml.ts';
 
@@ -18,7 +18,8 @@ export interface Config {
   site: { url: string | null; domain: string | null; certificateArn: string | null; allowCidrs: string[] };
   /** AWS-only settings: when history moves to cheaper storage and when it expires. */
   aws: { historyTransitionDays: number; historyExpirationDays: number };
-  sources: { advisoryDb: string; index: string; githubApi: string; gitlabApi: string };
+  /** `advisoryDbMaxAgeDays`: a database older than this (a cached copy standing in for a failed download) makes results warn. */
+  sources: { advisoryDb: string; advisoryDbMaxAgeDays: number; index: string; githubApi: string; gitlabApi: string };
   /** Never printed: `JSON.stringify` and `console.log` show `***` instead. */
   tokens: { github: string | null; gitlab: string | null };
   concurrency: number;
@@ -286,6 +287,7 @@ const configSchema = table(
         gitlab_api: optional(text('an http(s) URL of the GitLab API', httpUrl)),
         github_token: optional(text('a non-empty token (leave it out for none)', () => true, true)),
         gitlab_token: optional(text('a non-empty token (leave it out for none)', () => true, true)),
+        advisory_db_max_age_days: optional(integer(1, 365)),
       }),
     ),
     alerts: optional(
@@ -494,6 +496,7 @@ export function loadConfig(text: string, file: string, env: ConfigEnv = {}): Con
     aws: { historyTransitionDays: aws?.history_transition_days ?? 30, historyExpirationDays: aws?.history_expiration_days ?? 730 },
     sources: {
       advisoryDb: sources?.advisory_db ?? DEFAULT_SOURCES.advisoryDb,
+      advisoryDbMaxAgeDays: sources?.advisory_db_max_age_days ?? DEFAULT_ADVISORY_DB_MAX_AGE_DAYS,
       index: sources?.index ?? DEFAULT_SOURCES.index,
       githubApi: sources?.github_api ?? DEFAULT_SOURCES.githubApi,
       gitlabApi: sources?.gitlab_api ?? DEFAULT_SOURCES.gitlabApi,

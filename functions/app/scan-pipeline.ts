@@ -26,7 +26,7 @@ import { parseLockfile, parseSource } from '../core/lockfile.ts';
 import { parseManifest } from '../core/manifest.ts';
 import type { Alert, Alerter, AdvisorySource, IndexSource, RepoConfig, RepoFile, RepoLocation, RepoSource } from '../core/ports.ts';
 import { policyFromFiles } from '../core/repo-ignores.ts';
-import { emptyCounts, findingKey, SCHEMA_VERSION, type Counts, type LockfileStatus, type ScanResult, type SummaryIndex, type SummaryRow } from '../core/result.ts';
+import { coverageOf, emptyCounts, findingKey, SCHEMA_VERSION, type Counts, type LockfileStatus, type ScanResult, type SummaryIndex, type SummaryRow } from '../core/result.ts';
 import { auditRepository, failedRepository, lookUpCrates, type LockfileInput } from './audit-lockfile.ts';
 import type { ObjectHttpCache } from './object-http-cache.ts';
 import type { ResultStore } from './result-store.ts';
@@ -39,6 +39,8 @@ export interface ScanSettings {
   configured: readonly RepoConfig[];
   alerts: AlertPolicy;
   concurrency: number;
+  /** Days the advisory database may age before results call it stale (`sources.advisory_db_max_age_days`); 7 when absent. */
+  advisoryDbMaxAgeDays?: number;
 }
 
 export type ScanEvent =
@@ -83,6 +85,8 @@ export interface RepoScanDeps extends RunDeps, RunInfo {
   dbLocation: string;
   index: IndexSource | null;
   repoSources: Partial<Record<RepoLocation['kind'], RepoSource>>;
+  /** Days the advisory database may age before the result calls it stale; 7 when absent. */
+  advisoryDbMaxAgeDays?: number;
 }
 
 /** The small outcome of one repository (a Step Functions state stays far below 256 KB). */
@@ -256,7 +260,7 @@ export async function scanRepository(repo: RepoConfig, deps: RepoScanDeps): Prom
   } catch (error) {
     previousUnreadable = errorMessage(error); // costs the diff, and the write must not replace it blindly
   }
-  const base = { repository, db: deps.db, dbLocation: deps.dbLocation, deny: repo.deny, now: deps.now(), ...(previous ? { previous: previous.value } : {}) };
+  const base = { repository, db: deps.db, dbLocation: deps.dbLocation, advisoryDbMaxAgeDays: deps.advisoryDbMaxAgeDays, deny: repo.deny, now: deps.now(), ...(previous ? { previous: previous.value } : {}) };
   let result: ScanResult;
   try {
     const source = deps.repoSources[repo.location.kind];
@@ -304,6 +308,7 @@ export async function scanRepository(repo: RepoConfig, deps: RepoScanDeps): Prom
 }
 
 function summaryRow(result: ScanResult): SummaryRow {
+  const coverage = coverageOf(result);
   return {
     name: result.repository.name,
     source: result.repository.source,
@@ -316,6 +321,10 @@ function summaryRow(result: ScanResult): SummaryRow {
     resolvedFindings: result.diff.resolved.length,
     outdated: result.lockfiles.reduce((n, l) => n + l.outdated.length, 0),
     error: result.errors[0] ?? result.lockfiles.flatMap((l) => l.errors.map((e) => e.message))[0] ?? null,
+    notCovered: coverage.notCovered,
+    indexFailed: coverage.indexFailed,
+    carriedIndexFacts: coverage.carriedIndexFacts,
+    ...(result.advisoryDb.stale ? { advisoryDbStale: result.advisoryDb.stale } : {}),
   };
 }
 
@@ -465,7 +474,7 @@ export interface LocalRunDeps extends PrepareDeps {
 export async function runScan(settings: ScanSettings, deps: LocalRunDeps): Promise<ScanOutcome> {
   const prepared = await prepareScan(settings, deps);
   const limit = pLimit(Math.max(1, settings.concurrency));
-  const unit: RepoScanDeps = { ...deps, alerts: settings.alerts, runId: prepared.runId, startedAt: prepared.startedAt, db: prepared.db };
+  const unit: RepoScanDeps = { ...deps, alerts: settings.alerts, advisoryDbMaxAgeDays: settings.advisoryDbMaxAgeDays, runId: prepared.runId, startedAt: prepared.startedAt, db: prepared.db };
   const scanned = await Promise.all(settings.repositories.map((repo) => limit(() => scanRepository(repo, unit))));
   const outcomes = scanned.map((s) => s.outcome);
   const finished = await finishScan(settings, { ...deps, runId: prepared.runId }, outcomes);

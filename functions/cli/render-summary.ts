@@ -1,8 +1,11 @@
 // The one-screen summary a run ends with: a row per repository, worst first. `cratewatch scan`
 // renders it from full results, `cratewatch invoke` from scan-repo's small outcomes; a column
-// an outcome does not carry shows a dash.
-import type { Counts, ScanResult } from '../core/result.ts';
+// an outcome does not carry shows a dash (and the coverage columns are left out when no row
+// knows them). What the checks could not see is said, never left silent: packages not
+// covered, index lookups that failed, and an advisory database past its age limit.
+import { coverageOf, type Counts, type ScanResult, type StaleAdvisoryDb } from '../core/result.ts';
 import type { RepoOutcome } from './invoke-payloads.ts';
+import { plural } from './render-text.ts';
 
 const ORDER = ['error', 'failing', 'warnings', 'scanned-nothing', 'clean'];
 
@@ -14,7 +17,12 @@ export interface SummaryTableRow {
   newFindings: number | null;
   resolvedFindings: number | null;
   outdated: number | null;
+  /** Locked packages the checks do not cover, and of them the index lookups that failed; null when unknown. */
+  notCovered?: number | null;
+  indexFailed?: number | null;
   errors: string[];
+  /** Lines said under the table about this repository (not errors: the scan went on). */
+  notes?: string[];
 }
 
 function pad(text: string, width: number): string {
@@ -29,36 +37,69 @@ export function paintStatus(status: string, text: string, color: boolean): strin
 
 const cell = (value: number | null | undefined) => (value === null || value === undefined ? '-' : String(value));
 
-/** Renders the summary table; `color` paints the status column. */
-export function renderSummaryTable(input: readonly SummaryTableRow[], options: { color: boolean }): string {
+/**
+ * Renders the summary table; `color` paints the status column. `warnings` (a stale advisory
+ * database) are said under it, each on a line starting `warning:`.
+ */
+export function renderSummaryTable(input: readonly SummaryTableRow[], options: { color: boolean; warnings?: readonly string[] }): string {
   const rows = [...input].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || a.name.localeCompare(b.name));
-  const header = ['repository', 'status', 'crit', 'high', 'med', 'low', 'unsc', 'info', 'new', 'fixed', 'outdated', 'dups'];
+  const coverage = rows.some((r) => r.notCovered !== undefined && r.notCovered !== null);
+  const header = ['repository', 'status', 'crit', 'high', 'med', 'low', 'unsc', 'info', 'new', 'fixed', 'outdated', 'dups', ...(coverage ? ['uncovered', 'unreached'] : [])];
   const table = rows.map((r) => {
     const s = r.counts?.bySeverity;
-    return [r.name, r.status, s?.critical, s?.high, s?.medium, s?.low, s?.unscored, s?.informational, r.newFindings, r.resolvedFindings, r.outdated, r.counts?.duplicates].map((v, i) => (i < 2 ? String(v) : cell(v as number | null | undefined)));
+    const values = [r.name, r.status, s?.critical, s?.high, s?.medium, s?.low, s?.unscored, s?.informational, r.newFindings, r.resolvedFindings, r.outdated, r.counts?.duplicates, ...(coverage ? [r.notCovered, r.indexFailed] : [])];
+    return values.map((v, i) => (i < 2 ? String(v) : cell(v as number | null | undefined)));
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const lines = [header.map((h, i) => pad(h, widths[i]!)).join('  ')];
   for (const row of table) lines.push(row.map((text, i) => (i === 1 ? paintStatus(text, pad(text, widths[i]!), options.color) : pad(text, widths[i]!))).join('  ').trimEnd());
   for (const r of rows) for (const error of r.errors) lines.push(`${r.name}: ${error}`);
+  for (const r of rows) for (const note of r.notes ?? []) lines.push(`${r.name}: ${note}`);
   const counts = (status: string) => rows.filter((r) => r.status === status).length;
   lines.push(`${rows.length} repositories: ${counts('failing')} failing, ${counts('warnings')} with warnings, ${counts('clean')} clean, ${counts('scanned-nothing')} scanned nothing, ${counts('error')} could not be scanned`);
+  if (coverage) {
+    const total = (pick: (r: SummaryTableRow) => number | null | undefined) => rows.reduce((n, r) => n + (pick(r) ?? 0), 0);
+    const failed = total((r) => r.indexFailed);
+    lines.push(`${plural(total((r) => r.notCovered), 'package')} not covered by the advisory and index checks${failed > 0 ? `, ${failed} of them because the index could not be reached` : ''}`);
+  }
+  for (const warning of options.warnings ?? []) lines.push(paintStatus('warnings', `warning: ${warning}`, options.color));
   return `\n${lines.join('\n')}\n`;
+}
+
+/** What a stale database means for the results, for the terminal. */
+export function describeStaleDb(stale: StaleAdvisoryDb, revision: string): string {
+  return (
+    `the advisory database (${revision.slice(0, 12)}) was last known current ${stale.ageDays} day${stale.ageDays === 1 ? '' : 's'} ago, over the ${stale.maxAgeDays}-day limit ` +
+    '(sources.advisory_db_max_age_days): advisories published since are not checked. Its download failed or the scan ran offline: make sources.advisory_db reachable and scan again'
+  );
+}
+
+/** Index lookups that failed in a result, as a note: which crates, and whether facts were carried. */
+function indexNote(result: ScanResult): string | null {
+  const failed = [...new Set(result.lockfiles.flatMap((l) => l.notCovered.filter((n) => n.reason === 'index-failed').map((n) => n.name)))].sort();
+  if (failed.length === 0 || result.errors.length > 0) return null;
+  const carried = coverageOf(result).carriedIndexFacts;
+  const names = failed.length > 5 ? `${failed.slice(0, 5).join(', ')} and ${failed.length - 5} more` : failed.join(', ');
+  const kept = carried > 0 ? `; ${plural(carried, 'yanked or outdated fact')} kept from earlier scans` : '';
+  return `the index could not be read for ${plural(failed.length, 'crate')} (${names}): not checked for yanked or newer versions this time${kept}`;
 }
 
 /** The summary of full results, as `cratewatch scan` prints it. */
 export function renderSummary(results: readonly ScanResult[], options: { color: boolean }): string {
   return renderSummaryTable(
-    results.map((r) => ({
+    results.map((r) => ({ r, coverage: coverageOf(r) })).map(({ r, coverage }) => ({
       name: r.repository.name,
       status: r.status,
       counts: r.counts,
       newFindings: r.diff.new.length,
       resolvedFindings: r.diff.resolved.length,
       outdated: r.lockfiles.reduce((n, l) => n + l.outdated.length, 0),
+      notCovered: coverage.notCovered,
+      indexFailed: coverage.indexFailed,
       errors: [...r.errors, ...r.lockfiles.flatMap((l) => l.errors.map((e) => e.message))],
+      notes: [indexNote(r)].filter((n): n is string => n !== null),
     })),
-    options,
+    { ...options, warnings: [...new Set(results.flatMap((r) => (r.advisoryDb.stale ? [describeStaleDb(r.advisoryDb.stale, r.advisoryDb.revision)] : [])))] },
   );
 }
 

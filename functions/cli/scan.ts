@@ -130,7 +130,7 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
   let outcome;
   try {
     outcome = await runScan(
-      { repositories, configured: config.repositories, alerts: config.alerts, concurrency: config.concurrency },
+      { repositories, configured: config.repositories, alerts: config.alerts, concurrency: config.concurrency, advisoryDbMaxAgeDays: config.sources.advisoryDbMaxAgeDays },
       {
         ...sources,
         store,

@@ -6,18 +6,11 @@ import { DependencyPaths } from './dependency-paths.ts';
 import { findDuplicates } from './duplicates.ts';
 import { findFix, type Fix } from './fix.ts';
 import { CRATES_IO_REGISTRY, CRATES_IO_SPARSE, type LockedPackage, type Lockfile } from './lockfile.ts';
-import { failsPolicy, type DenyKind, type FindingKind } from './policy.ts';
+import { failsPolicy, type DenyKind, type FindingKind, type Ignore } from './policy.ts';
 import { findOutdated } from './outdated.ts';
 import type { CrateLookup } from './ports.ts';
 import { countFindings, type AdvisoryInfo, type Finding, type IgnoredFinding, type IgnoreProblem, type LockfileResult, type NotCovered } from './result.ts';
 import { SEVERITIES, severityOfScore, type Severity } from './severity.ts';
-
-/** An advisory to leave out of the verdict, with why, until an optional date (`YYYY-MM-DD`). */
-export interface Ignore {
-  id: string;
-  reason: string;
-  until?: string;
-}
 
 export interface AuditOptions {
   ignores?: readonly Ignore[];
@@ -28,6 +21,13 @@ export interface AuditOptions {
   index?: ReadonlyMap<string, CrateLookup>;
   /** The workspace's `rust-version`, for MSRV-aware outdated versions. */
   rustVersion?: string | null;
+  /**
+   * The same lockfile's result in the repository's previous scan, and when that scan read
+   * the index. A crate whose lookup fails this time keeps its yanked finding and outdated
+   * entry from it (marked `carriedFrom`), as a repository that cannot be read keeps its
+   * lockfiles: an index outage must neither resolve them nor bring them back as new.
+   */
+  previous?: { lockfile: LockfileResult; scannedAt: string };
 }
 
 /** The finding kind of an advisory, or undefined for informational kinds RustSec may add later. */
@@ -85,6 +85,11 @@ function yankedFix(pkg: LockedPackage, published: readonly string[]): Fix {
   return findFix(pkg.name, pkg.semver, [], published);
 }
 
+/** The yanked finding of `pkg` in the previous result, when this scan's lookup failed. */
+function carriedYanked(pkg: LockedPackage, previous: AuditOptions['previous']): Finding | undefined {
+  return previous?.lockfile.findings.find((f) => f.kind === 'yanked' && f.package.name === pkg.name && f.package.version === pkg.version);
+}
+
 function notCoveredReason(pkg: LockedPackage, lookup: CrateLookup | undefined): NotCovered | undefined {
   const base = { name: pkg.name, version: pkg.version, source: pkg.source?.raw ?? null };
   if (pkg.source?.kind === 'registry') {
@@ -136,6 +141,10 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
     if (lookup?.kind === 'found' && pkg.source?.kind === 'crates-io' && lookup.versions.some((v) => v.version === pkg.version && v.yanked)) {
       findings.push({ kind: 'yanked', severity: 'informational', fix: yankedFix(pkg, published ?? []), ...base() });
     }
+    const carried = lookup?.kind === 'failed' && pkg.source?.kind === 'crates-io' ? carriedYanked(pkg, options.previous) : undefined;
+    if (carried && options.previous) {
+      findings.push({ kind: 'yanked', severity: 'informational', fix: carried.fix, ...base(), carriedFrom: carried.carriedFrom ?? options.previous.scannedAt });
+    }
     for (const advisory of matchAdvisories(pkg, db)) {
       const kind = kindOf(advisory);
       if (kind === undefined) continue;
@@ -161,6 +170,15 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
     ...expired.map((i) => ({ problem: 'expired' as const, id: i.id, reason: i.reason, until: i.until ?? null })),
     ...active.filter((i) => !used.has(i)).map((i) => ({ problem: 'unused' as const, id: i.id, reason: i.reason, until: i.until ?? null })),
   ];
+  const outdated = options.index
+    ? findOutdated(lockfile, options.index, options.rustVersion ?? null, options.previous ? { outdated: options.previous.lockfile.outdated, scannedAt: options.previous.scannedAt } : undefined)
+    : [];
+  for (const uncovered of notCovered) {
+    if (uncovered.reason !== 'index-failed') continue;
+    const same = (p: { name: string; version: string }) => p.name === uncovered.name && p.version === uncovered.version;
+    const from = findings.find((f) => f.carriedFrom !== undefined && same(f.package))?.carriedFrom ?? outdated.find((o) => o.carriedFrom !== undefined && same(o))?.carriedFrom;
+    if (from !== undefined) uncovered.message += `; its yanked and outdated facts from the scan of ${from} are kept`;
+  }
   const duplicates = findDuplicates(lockfile);
   const deny = options.deny ?? [];
   const status =
@@ -168,7 +186,7 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
       ? 'scanned-nothing'
       : findings.some((f) => failsPolicy(f.kind, deny))
         ? 'failing'
-        : findings.length > 0 || ignoreProblems.length > 0
+        : findings.length > 0 || ignoreProblems.length > 0 || lockfile.warnings.length > 0
           ? 'warnings'
           : 'clean';
   return {
@@ -182,9 +200,10 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
     ignored,
     ignoreProblems,
     duplicates,
-    outdated: options.index ? findOutdated(lockfile, options.index, options.rustVersion ?? null) : [],
+    outdated,
     notCovered,
     errors: [],
+    warnings: lockfile.warnings,
     counts: countFindings(findings, ignored.length, duplicates.length),
   };
 }

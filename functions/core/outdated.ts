@@ -24,17 +24,30 @@ export function releasesOf(versions: readonly IndexVersion[]): { version: semver
     .sort((a, b) => compareVersions(a.version, b.version));
 }
 
+/** The outdated entries of the lockfile's previous result, and when that scan read the index. */
+export interface CarriedOutdated {
+  outdated: readonly OutdatedPackage[];
+  scannedAt: string;
+}
+
 /**
  * Every crates.io package with a newer release in the index. `rustVersion` (the
- * workspace's MSRV) leaves out releases that declare a newer `rust_version`.
+ * workspace's MSRV) leaves out releases that declare a newer `rust_version`. For a crate
+ * whose lookup failed, the entry of the same version in `carried` stands in, marked with
+ * when it was read, so an index outage neither drops it nor brings it back as news.
  */
-export function findOutdated(lockfile: Lockfile, index: ReadonlyMap<string, CrateLookup>, rustVersion: string | null): OutdatedPackage[] {
+export function findOutdated(lockfile: Lockfile, index: ReadonlyMap<string, CrateLookup>, rustVersion: string | null, carried?: CarriedOutdated): OutdatedPackage[] {
   const msrv = parseRustVersion(rustVersion);
   const direct = new Set(lockfile.roots.flatMap((root) => lockfile.packages[root]!.dependencies));
   const outdated: OutdatedPackage[] = [];
   for (const pkg of lockfile.packages) {
     if (pkg.source?.kind !== 'crates-io') continue;
     const lookup = index.get(pkg.name);
+    if (lookup?.kind === 'failed' && carried) {
+      const before = carried.outdated.find((o) => o.name === pkg.name && o.version === pkg.version);
+      if (before) outdated.push({ ...before, direct: direct.has(pkg.index), carriedFrom: before.carriedFrom ?? carried.scannedAt });
+      continue;
+    }
     if (lookup?.kind !== 'found') continue;
     const newer = releasesOf(lookup.versions).filter((r) => compareVersions(r.version, pkg.semver) > 0);
     const fits = newer.filter((r) => msrv === null || r.rustVersion === null || compareVersions(r.rustVersion, msrv) <= 0);

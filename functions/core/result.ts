@@ -4,6 +4,7 @@ import type { AdvisoryDiagnostic } from './advisory.ts';
 import type { PathStep } from './dependency-paths.ts';
 import type { Duplicate } from './duplicates.ts';
 import type { Fix } from './fix.ts';
+import type { LockfileWarning } from './lockfile.ts';
 import type { DenyKind, FindingKind } from './policy.ts';
 import type { Severity } from './severity.ts';
 
@@ -50,6 +51,11 @@ export interface Finding {
   paths: PathStep[][];
   /** 1-based line of the package's `[[package]]` entry in the lockfile. */
   line: number;
+  /**
+   * Only on `yanked` findings the index could not confirm this time (its lookup failed):
+   * carried over from an earlier scan, this is when that scan read the index (ISO 8601).
+   */
+  carriedFrom?: string;
 }
 
 export interface AppliedIgnore {
@@ -95,6 +101,8 @@ export interface OutdatedPackage {
   direct: boolean;
   /** True when newer releases exist but need a newer Rust than the workspace's `rust-version`. */
   msrvLimited: boolean;
+  /** Present when the index lookup failed this time: the entry comes from the scan that read the index then (ISO 8601). */
+  carriedFrom?: string;
 }
 
 /** A locked package the index checks could not cover, and why. */
@@ -122,6 +130,12 @@ export interface LockfileResult {
   outdated: OutdatedPackage[];
   notCovered: NotCovered[];
   errors: LockfileError[];
+  /**
+   * Dependency entries Cargo skips when it reads the lockfile (each names no single package):
+   * left out of the graph as Cargo leaves them out, so paths through them are not shown.
+   * Absent in results written before cratewatch read lockfiles as Cargo does.
+   */
+  warnings?: LockfileWarning[];
   counts: Counts;
 }
 
@@ -143,13 +157,48 @@ export interface ScanDiff {
   resolved: FindingRef[];
 }
 
+/** An advisory database older than the configured limit (a download failed and a cached copy stood in). */
+export interface StaleAdvisoryDb {
+  /** Whole days since the copy was last known current (downloaded or confirmed by a 304). */
+  ageDays: number;
+  /** The limit it is over: `sources.advisory_db_max_age_days`. */
+  maxAgeDays: number;
+}
+
+/** The days an advisory database may age before results say it is stale, unless configured. */
+export const DEFAULT_ADVISORY_DB_MAX_AGE_DAYS = 7;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether a database last known current at `fetchedAt` is older than `maxAgeDays` at `now`;
+ * undefined when it is not, or when its age is unknown (a local path: `fetchedAt` null).
+ *
+ * @example staleAdvisoryDb('2026-11-01T00:00:00Z', new Date('2026-11-10T00:00:00Z'), 7) // { ageDays: 9, maxAgeDays: 7 }
+ */
+export function staleAdvisoryDb(fetchedAt: string | null, now: Date, maxAgeDays: number): StaleAdvisoryDb | undefined {
+  if (fetchedAt === null) return undefined;
+  const fetched = Date.parse(fetchedAt);
+  if (Number.isNaN(fetched)) return undefined;
+  const ageMs = now.getTime() - fetched;
+  return ageMs > maxAgeDays * DAY_MS ? { ageDays: Math.floor(ageMs / DAY_MS), maxAgeDays } : undefined;
+}
+
 export interface ScanResult {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'cratewatch'; version: string };
   repository: { name: string; source: string; ref: string | null; commit: string | null };
   /** ISO 8601 time the scan ran. */
   scannedAt: string;
-  advisoryDb: { revision: string; location: string; fetchedAt: string | null; advisoryCount: number; diagnostics: AdvisoryDiagnostic[] };
+  advisoryDb: {
+    revision: string;
+    location: string;
+    fetchedAt: string | null;
+    advisoryCount: number;
+    diagnostics: AdvisoryDiagnostic[];
+    /** Present when the database was older than the configured limit: the scan could not see newer advisories. */
+    stale?: StaleAdvisoryDb;
+  };
   policy: { deny: DenyKind[] };
   status: LockfileStatus;
   /** Why the repository could not be scanned this time; empty when it was. */
@@ -177,12 +226,37 @@ export interface SummaryRow {
   resolvedFindings: number;
   outdated: number;
   error: string | null;
+  /** Locked packages the advisory and index checks do not cover (git, other registries, gone, index failed); absent in summaries written before it was counted. */
+  notCovered?: number;
+  /** Of those, the crates whose index lookup failed in this scan: a source that could not be reached. */
+  indexFailed?: number;
+  /** Yanked findings and outdated entries carried from an earlier scan because the index could not be read. */
+  carriedIndexFacts?: number;
+  /** Present when the scan's advisory database was older than the configured limit. */
+  advisoryDbStale?: StaleAdvisoryDb;
 }
 
 export interface SummaryIndex {
   schemaVersion: typeof SCHEMA_VERSION;
   generatedAt: string;
   repositories: SummaryRow[];
+}
+
+/** What a result's checks did not cover: packages, index lookups that failed, facts carried over because of them. */
+export interface Coverage {
+  notCovered: number;
+  indexFailed: number;
+  carriedIndexFacts: number;
+}
+
+export function coverageOf(result: Pick<ScanResult, 'lockfiles'>): Coverage {
+  const coverage: Coverage = { notCovered: 0, indexFailed: 0, carriedIndexFacts: 0 };
+  for (const lockfile of result.lockfiles) {
+    coverage.notCovered += lockfile.notCovered.length;
+    coverage.indexFailed += lockfile.notCovered.filter((n) => n.reason === 'index-failed').length;
+    coverage.carriedIndexFacts += lockfile.findings.filter((f) => f.carriedFrom !== undefined).length + lockfile.outdated.filter((o) => o.carriedFrom !== undefined).length;
+  }
+  return coverage;
 }
 
 /** Worst first: the status of a repository is the worst of its lockfiles'. */

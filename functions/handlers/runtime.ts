@@ -89,7 +89,7 @@ export function loadRuntimeConfig(): Promise<Config> {
 }
 
 export function scanSettings(config: Config, repositories = config.repositories): ScanSettings {
-  return { repositories, configured: config.repositories, alerts: config.alerts, concurrency: config.concurrency };
+  return { repositories, configured: config.repositories, alerts: config.alerts, concurrency: config.concurrency, advisoryDbMaxAgeDays: config.sources.advisoryDbMaxAgeDays };
 }
 
 /** The scan's sources for Lambda: no local paths (there is no checkout), caches in the bucket. */

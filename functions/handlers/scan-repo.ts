@@ -21,6 +21,7 @@ export async function handler(event: unknown): Promise<RepoOutcome> {
     const { outcome } = await scanRepository(repo!, {
       ...sources,
       alerts: config.alerts,
+      advisoryDbMaxAgeDays: config.sources.advisoryDbMaxAgeDays,
       db,
       store,
       cache,

@@ -40,14 +40,40 @@ describe('HttpAdvisoryDbSource', () => {
     expect(server.requests.at(-1)?.headers['user-agent']).toBe('cratewatch-test');
   });
 
-  it('sends If-None-Match next time and uses the cached copy on 304, downloading nothing', async () => {
+  it('sends If-None-Match next time and uses the cached copy on 304, downloading nothing, as current from the 304 on', async () => {
     const cache = new MemoryCache();
     await source(cache).load();
+    const archive = cache.entries.get('advisory-db/archive')!;
     const client = http();
     const second = new HttpAdvisoryDbSource({ url: server.url, http: client, cache, now: () => new Date('2099-06-02T00:00:00Z') });
     const db = await second.load();
-    expect(server.requests.at(-1)?.headers['if-none-match']).toBe(cache.entries.get('advisory-db/archive')!.etag);
+    expect(server.requests.at(-1)?.headers['if-none-match']).toBe(archive.etag);
     expect(client.stats.bytes).toBe(0);
+    expect(db.fetchedAt).toBe('2099-06-02T00:00:00.000Z');
+    // The archive is not written again; a small entry records the confirmation.
+    expect(cache.entries.get('advisory-db/archive')).toBe(archive);
+    expect(cache.entries.get('advisory-db/confirmed')).toEqual({ etag: archive.etag, lastModified: null, fetchedAt: '2099-06-02T00:00:00.000Z', body: new Uint8Array(0) });
+  });
+
+  it('dates a cached copy standing in for a failed download by its last confirmation, not its download', async () => {
+    const cache = new MemoryCache();
+    await source(cache).load();
+    await new HttpAdvisoryDbSource({ url: server.url, http: http(), cache, now: () => new Date('2099-06-05T00:00:00Z') }).load();
+    server.failNext(503, 5);
+    const warnings: string[] = [];
+    const db = await new HttpAdvisoryDbSource({ url: server.url, http: http(), cache, now: () => new Date('2099-06-20T00:00:00Z'), warn: (m) => warnings.push(m) }).load();
+    server.failNext(200, 0);
+    expect(db.fetchedAt).toBe('2099-06-05T00:00:00.000Z');
+    expect(warnings).toEqual([`could not download the advisory database (${server.url}: HTTP 503); using the copy last known current at 2099-06-05T00:00:00.000Z`]);
+    const preferred = await new HttpAdvisoryDbSource({ url: server.url, http: http(), cache, now: () => new Date('2099-06-20T00:00:00Z'), preferCached: true }).load();
+    expect(preferred.fetchedAt).toBe('2099-06-05T00:00:00.000Z');
+  });
+
+  it('ignores a confirmation of other validators: a newer archive is dated by its own download', async () => {
+    const cache = new MemoryCache();
+    await source(cache).load();
+    cache.entries.set('advisory-db/confirmed', { etag: '"an-older-archive"', lastModified: null, fetchedAt: '2099-07-01T00:00:00.000Z', body: new Uint8Array(0) });
+    const db = await source(cache, { offline: true }).load();
     expect(db.fetchedAt).toBe('2099-06-01T00:00:00.000Z');
   });
 
@@ -58,7 +84,7 @@ describe('HttpAdvisoryDbSource', () => {
     const warnings: string[] = [];
     const db = await source(cache, { warn: (m) => warnings.push(m) }).load();
     expect(db.advisoryCount).toBe(17);
-    expect(warnings[0]).toContain('using the copy fetched 2099-06-01T00:00:00.000Z');
+    expect(warnings[0]).toContain('using the copy last known current at 2099-06-01T00:00:00.000Z');
     server.failNext(200, 0);
   });
 

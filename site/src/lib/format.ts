@@ -2,7 +2,7 @@
 // site's URLs, and the geometry of the build-time charts. No data loading, no markup.
 import type { PathStep } from '../../../functions/core/dependency-paths.ts';
 import type { FindingKind } from '../../../functions/core/policy.ts';
-import type { Counts, LockfileStatus, ScanResult } from '../../../functions/core/result.ts';
+import type { Counts, LockfileStatus, ScanResult, StaleAdvisoryDb } from '../../../functions/core/result.ts';
 import type { Severity } from '../../../functions/core/severity.ts';
 
 /** Most severe first (the order of `SEVERITIES` in core, kept here so the site does not load the CVSS calculator). */
@@ -100,6 +100,11 @@ export function isCratesIo(source: string | null): boolean {
 /** `1 finding`, `2 findings`; pass the plural when it is not the singular plus `s`. */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+
+/** A stale advisory database for people: `last known current 9 days ago, over the 7-day limit`. */
+export function staleDbText(stale: StaleAdvisoryDb): string {
+  return `last known current ${plural(stale.ageDays, 'day')} ago, over the ${stale.maxAgeDays}-day limit`;
 }
 
 /** Splits text on backticks into plain and code runs, for titles like "Overflow in `hyper`". Render each run as text. */

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       aws: { historyTransitionDays: 30, historyExpirationDays: 730 },
       sources: {
         advisoryDb: 'https://github.com/rustsec/advisory-db/archive/refs/heads/main.tar.gz',
+        advisoryDbMaxAgeDays: 7,
         index: 'https://index.crates.io/',
         githubApi: 'https://api.github.com',
         gitlabApi: 'https://gitlab.com/api/v4',
@@ -57,6 +58,7 @@ max_file_bytes = 2048
 
 [sources]
 advisory_db = "vendor/advisory-db.tar.gz"
+advisory_db_max_age_days = 3
 index = "http://127.0.0.1:8080/index/"
 github_api = "https://github.example.com/api/v3"
 gitlab_api = "https://gitlab.example.com/api/v4"
@@ -125,6 +127,7 @@ path = "../checkouts/app"
     expect(config.maxFileBytes).toBe(2048);
     expect(config.sources).toEqual({
       advisoryDb: 'vendor/advisory-db.tar.gz',
+      advisoryDbMaxAgeDays: 3,
       index: 'http://127.0.0.1:8080/index/',
       githubApi: 'https://github.example.com/api/v3',
       gitlabApi: 'https://gitlab.example.com/api/v4',
@@ -233,6 +236,7 @@ describe('loadConfig problems', () => {
     ['an unknown deny kind', `${MINIMAL}deny = ["unmaintained", "everything"]\n`, 4, 'repositories[0].deny[1]', 'expected "warnings", "unmaintained", "unsound", "notice" or "yanked"'],
     ['an empty lockfiles list', `${MINIMAL}lockfiles = []\n`, 4, 'repositories[0].lockfiles', 'got an empty list'],
     ['a lockfile path climbing out of the repository', `${MINIMAL}lockfiles = ["../Cargo.lock"]\n`, 4, 'repositories[0].lockfiles[0]', 'expected a relative path inside the repository'],
+    ['a database age limit of zero days', `[sources]\nadvisory_db_max_age_days = 0\n${MINIMAL}`, 2, 'sources.advisory_db_max_age_days', 'expected an integer from 1 to 365, got the integer 0'],
     ['an index that is not a URL', `[sources]\nindex = "index.crates.io"\n${MINIMAL}`, 2, 'sources.index', 'expected an http(s) URL of a sparse index'],
     ['a schedule EventBridge would refuse', `[schedule]\nexpression = "daily"\n${MINIMAL}`, 2, 'schedule.expression', 'expected an EventBridge schedule expression'],
     ['an unknown time zone', `[schedule]\ntimezone = "Mars/Base"\n${MINIMAL}`, 2, 'schedule.timezone', 'expected an IANA time zone such as "UTC" or "Europe/Berlin", got "Mars/Base"'],
