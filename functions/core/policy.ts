@@ -6,6 +6,13 @@ export type DenyKind = (typeof DENY_KINDS)[number];
 
 export type FindingKind = 'vulnerability' | 'unmaintained' | 'unsound' | 'notice' | 'yanked';
 
+/** An advisory to leave out of the verdict, with why, until an optional date (`YYYY-MM-DD`). */
+export interface Ignore {
+  id: string;
+  reason: string;
+  until?: string;
+}
+
 export function isDenyKind(value: string): value is DenyKind {
   return (DENY_KINDS as readonly string[]).includes(value);
 }

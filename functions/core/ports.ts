@@ -1,8 +1,7 @@
 // The interfaces adapters implement: how the core and the use cases reach the outside.
 // Each adapter takes its base URL or client in its constructor, so tests point it at loopback.
 import type { AdvisoryDb } from './advisory.ts';
-import type { Ignore } from './audit.ts';
-import type { DenyKind } from './policy.ts';
+import type { DenyKind, Ignore } from './policy.ts';
 import type { Finding } from './result.ts';
 
 /** Gives the parsed RustSec database, from wherever it is kept. */

@@ -1,6 +1,6 @@
 // The ignores a repository already declares for cargo-audit (`.cargo/audit.toml`) and
 // cargo-deny (`deny.toml`), so cratewatch honours the decisions its team has made.
-import type { Ignore } from './audit.ts';
+import type { Ignore } from './policy.ts';
 import { ConfigError, type SourceLocation } from './errors.ts';
 import { isDenyKind, type DenyKind } from './policy.ts';
 import { parseTomlIn } from './toml.ts';

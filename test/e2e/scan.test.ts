@@ -2,17 +2,17 @@
 // crates.io sparse index and the RustSec archive host: several repositories, one of them
 // unreachable and one with a malformed lockfile; then a second run that must download
 // nothing new and alert on nothing.
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexPath } from '../../functions/core/sparse-index.ts';
 import type { ScanResult, SummaryIndex } from '../../functions/core/result.ts';
 import { packAdvisoryArchive } from '../helpers/advisory-archive.ts';
 import { startArchiveServer, type ArchiveServer } from '../helpers/archive-server.ts';
 import { CLEAN_LOCK, fixtureText } from '../helpers/fixtures.ts';
 import { startGithubServer, type GithubServer } from '../helpers/github-server.ts';
-import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
+import { etagOf, startIndexServer, type IndexServer } from '../helpers/index-server.ts';
 import { assertValidResult, assertValidSummary } from '../helpers/result-schema.ts';
 import { runCli, type CliRun } from '../helpers/run-cli.ts';
 
@@ -23,15 +23,17 @@ function indexLines(name: string, versions: [string, boolean, string?][]): strin
     .join('');
 }
 
-const INDEX: Record<string, string> = {};
-for (const [name, versions] of Object.entries({
-  hyper: [['0.14.27', false], ['0.14.28', false], ['0.14.30', false], ['1.0.0', false, '1.63']],
-  reqwest: [['0.11.27', false], ['0.12.0', false, '1.64']],
-  'maybe-uninit': [['2.0.0', true], ['2.0.1', false]],
-  tokio: [['1.38.0', false], ['1.38.1', false], ['1.45.0', false, '1.80']],
-} as Record<string, [string, boolean, string?][]>)) {
-  INDEX[indexPath(name)] = indexLines(name, versions);
-}
+// Keyed by the paths crates.io uses, written out rather than computed with the code under test,
+// so a wrong index path shows as a crate the index does not have. h2 and mio take the
+// two- and three-letter forms.
+const INDEX: Record<string, string> = {
+  'hy/pe/hyper': indexLines('hyper', [['0.14.27', false], ['0.14.28', false], ['0.14.30', false], ['1.0.0', false, '1.63']]),
+  're/qw/reqwest': indexLines('reqwest', [['0.11.27', false], ['0.12.0', false, '1.64']]),
+  'ma/yb/maybe-uninit': indexLines('maybe-uninit', [['2.0.0', true], ['2.0.1', false]]),
+  'to/ki/tokio': indexLines('tokio', [['1.38.0', false], ['1.38.1', false], ['1.45.0', false, '1.80']]),
+  '2/h2': indexLines('h2', [['0.3.20', false], ['0.3.26', false]]),
+  '3/m/mio': indexLines('mio', [['0.8.10', false], ['0.8.11', false]]),
+};
 
 let tmp: string;
 let config: string;
@@ -39,6 +41,7 @@ let out: string;
 let github: GithubServer;
 let index: IndexServer;
 let archive: ArchiveServer;
+let archiveBody: Uint8Array;
 let first: CliRun;
 let second: CliRun;
 
@@ -47,7 +50,8 @@ const read = async <T>(path: string): Promise<T> => JSON.parse(await readFile(jo
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'cratewatch-e2e-'));
   out = join(tmp, 'out');
-  archive = await startArchiveServer(await packAdvisoryArchive());
+  archiveBody = await packAdvisoryArchive();
+  archive = await startArchiveServer(archiveBody);
   index = await startIndexServer(INDEX);
   github = await startGithubServer(
     [
@@ -151,6 +155,10 @@ describe('cratewatch scan, first run', () => {
     expect(lockfile.findings.find((f) => f.package.name === 'hyper')!.fix.command).toBe('cargo update -p hyper@0.14.27 --precise 0.14.28');
     expect(lockfile.outdated.find((o) => o.name === 'tokio')).toEqual({ name: 'tokio', version: '1.38.0', compatible: '1.38.1', latest: '1.38.1', direct: true, msrvLimited: true });
     expect(lockfile.outdated.find((o) => o.name === 'hyper')).toMatchObject({ compatible: '0.14.30', latest: '1.0.0', msrvLimited: false });
+    expect(lockfile.outdated.filter((o) => o.name === 'h2' || o.name === 'mio').map((o) => [o.name, o.version, o.compatible])).toEqual([
+      ['h2', '0.3.20', '0.3.26'],
+      ['mio', '0.8.10', '0.8.11'],
+    ]);
     expect(lockfile.notCovered.filter((n) => n.reason === 'git').map((n) => n.name)).toEqual(['gix-tool']);
     expect(lockfile.notCovered.find((n) => n.name === 'base64')?.reason).toBe('gone-from-index');
     const history = (await readdir(join(out, 'results', 'app', 'history'))).sort();
@@ -189,8 +197,9 @@ describe('cratewatch scan, first run', () => {
 
   it('asks the index for each crate once, however many repositories lock it, and never scans target/', () => {
     const firstRun = index.requests.slice(0, index.requests.length / 2);
-    const hyper = firstRun.filter((r) => r.path === indexPath('hyper'));
+    const hyper = firstRun.filter((r) => r.path === 'hy/pe/hyper');
     expect(hyper).toHaveLength(1);
+    expect(firstRun.map((r) => r.path).filter((path) => INDEX[path] !== undefined).sort()).toEqual(Object.keys(INDEX).sort());
     expect(new Set(firstRun.map((r) => r.path)).size).toBe(firstRun.length);
     expect(github.requests.some((r) => r.path.includes('target/debug'))).toBe(false);
   });
@@ -204,17 +213,19 @@ describe('cratewatch scan, second run', () => {
 
   it('revalidates the database and index files instead of downloading them again', () => {
     expect(archive.requests).toHaveLength(2);
-    expect(archive.requests[1]!.headers['if-none-match']).toBeTruthy();
+    // The ETag the archive server gave its body on the first run.
+    expect(archive.requests[1]!.headers['if-none-match']).toBe(`"${createHash('sha256').update(archiveBody).digest('hex').slice(0, 16)}"`);
     const secondRun = index.requests.slice(index.requests.length / 2);
-    expect(secondRun.length).toBeGreaterThan(0);
-    for (const request of secondRun.filter((r) => INDEX[r.path] !== undefined)) expect(request.headers['if-none-match'], request.path).toBeTruthy();
+    const revalidated = secondRun.filter((r) => INDEX[r.path] !== undefined).map((r) => [r.path, r.headers['if-none-match']]);
+    expect(revalidated.sort()).toEqual(Object.keys(INDEX).sort().map((path) => [path, etagOf(INDEX[path]!)]));
   });
 
   it('keeps both results in the history and nothing new in the diff', async () => {
     expect(await readdir(join(out, 'results', 'app', 'history'))).toHaveLength(2);
     const app = await read<ScanResult>('results/app/latest.json');
     expect(app.diff.new).toEqual([]);
-    expect(app.diff.previousScanAt).not.toBeNull();
+    const firstScan = (await readdir(join(out, 'results', 'app', 'history'))).sort()[0]!;
+    expect(app.diff.previousScanAt).toBe((await read<ScanResult>(`results/app/history/${firstScan}`)).scannedAt);
   });
 
   it('never writes the token anywhere', async () => {

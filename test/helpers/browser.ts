@@ -8,6 +8,13 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Flags for a root user in a container with no network: no sandbox, no GPU, nothing phoning home. */
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/**
+ * How long Playwright waits for a page to load or an element to be ready: twice its default,
+ * for a busy 2-core machine. Below the site suite's test timeout (vitest.config.ts), so a page
+ * that never loads fails with Playwright's message rather than the runner's.
+ */
+export const PAGE_TIMEOUT_MS = 60_000;
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
@@ -31,6 +38,8 @@ export interface WatchedPage {
  */
 export async function openPage(browser: Browser, allowOrigin: string, options: BrowserContextOptions = {}): Promise<WatchedPage> {
   const context: BrowserContext = await browser.newContext(options);
+  context.setDefaultTimeout(PAGE_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(PAGE_TIMEOUT_MS);
   const origin = new URL(allowOrigin).origin;
   await context.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
   const page = await context.newPage();

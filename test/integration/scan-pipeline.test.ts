@@ -164,6 +164,7 @@ describe('runScan alerts through the ledger', () => {
     const first = await runScan({ ...settings([repo('app'), repo('other')]), alerts: { threshold: 'critical', unscored: false } }, { ...deps(partial), alertAttempts: 1 });
     expect(calls).toBe(1);
     expect(first.delivered.map((a) => a.repository)).toEqual(['app']);
+    expect(Object.values((await ledger()).delivered).map((e) => e.repository)).toEqual(['app']);
     const next = new RecordingAlerter();
     await runScan(settings([repo('app'), repo('other')]), deps(next));
     expect(next.names).toEqual(['other hyper RUSTSEC-2099-0001']);
@@ -197,7 +198,8 @@ describe('runScan alerts through the ledger', () => {
   it('keeps the ledger entry of a lockfile that could not be read, so the finding does not alert again when it parses', async () => {
     await runScan(settings([repo('app')]), deps(new RecordingAlerter()));
     await writeFile(join(dir, 'app', 'Cargo.lock'), 'version = 3\n[[package]]\nname = "broken"\n');
-    await runScan(settings([repo('app')]), deps(new RecordingAlerter()));
+    const unreadable = await runScan(settings([repo('app')]), deps(new RecordingAlerter()));
+    expect(unreadable.results[0]!.lockfiles.map((l) => [l.path, l.errors.length])).toEqual([['Cargo.lock', 1]]);
     expect(Object.values((await ledger()).delivered).map((e) => e.crate)).toEqual(['hyper']);
     await lockApp('app', null);
     const again = new RecordingAlerter();
@@ -293,14 +295,19 @@ describe('runScan stores every repository or records why not', () => {
 
   it('keeps the history and a consistent latest when a run dies between the history object and latest.json', async () => {
     const objects = new FaultyStore(new FsObjectStore(join(dir, 'out')));
-    await runScan(settings([repo('app')]), deps(new RecordingAlerter(), objects));
+    const latestFile = join(dir, 'out', 'results', 'app', 'latest.json');
+    const first = await runScan(settings([repo('app')]), deps(new RecordingAlerter(), objects));
     objects.failPut = /latest\.json$/;
-    await runScan(settings([repo('app')]), deps(new RecordingAlerter(), objects));
+    const dying = await runScan(settings([repo('app')]), deps(new RecordingAlerter(), objects));
+    // The history object was written, latest.json was not: it is still the first run's, whole.
+    expect(dying.outcomes.map((o) => [o.repo, o.stored])).toEqual([['app', false]]);
+    expect((await historyOf('app')).map((h) => h.scannedAt)).toEqual([first.results[0]!.scannedAt, dying.results[0]!.scannedAt]);
+    expect((JSON.parse(await readFile(latestFile, 'utf8')) as ScanResult).scannedAt).toBe(first.results[0]!.scannedAt);
     objects.failPut = null;
     const third = await runScan(settings([repo('app')]), deps(new RecordingAlerter(), objects));
     const history = await historyOf('app');
     expect(history).toHaveLength(3);
-    const latest = JSON.parse(await readFile(join(dir, 'out', 'results', 'app', 'latest.json'), 'utf8')) as ScanResult;
+    const latest = JSON.parse(await readFile(latestFile, 'utf8')) as ScanResult;
     expect(latest.scannedAt).toBe(third.results[0]!.scannedAt);
     expect(latest.scannedAt).toBe(history.at(-1)!.scannedAt);
   });

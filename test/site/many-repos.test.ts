@@ -1,5 +1,6 @@
 // The report site at portfolio size: 100 repositories of three scans each. The overview must
-// stay small enough to load on a phone (under 200 KB) and still list every repository.
+// stay small enough to load on a phone (under 200 KB) and still list every repository. How
+// long the build takes is measured by `npm run bench`, not here: a test asserts behaviour.
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +18,6 @@ const COUNT = 100;
 let dir: string;
 let results: string;
 let out: string;
-let buildMs = 0;
 let server: StaticSiteServer;
 let browser: Browser;
 
@@ -25,12 +25,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cratewatch-site-many-'));
   results = await writeManyRepoFixtures(join(dir, 'fixtures'), COUNT);
   out = join(dir, 'site');
-  const start = performance.now();
   await new AstroSiteBuilder({ siteDir: SITE_DIR }).build(results, out);
-  buildMs = performance.now() - start;
   server = await serveStaticSite(out, 0);
   browser = await launchBrowser();
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -39,9 +37,7 @@ afterAll(async () => {
 });
 
 describe(`the site for ${COUNT} repositories`, () => {
-  it('builds in under 20 seconds, with a page and a badge for every repository', async () => {
-    console.log(`site build (${COUNT} repositories, 3 scans each): ${Math.round(buildMs)} ms`);
-    expect(buildMs).toBeLessThan(20_000);
+  it('builds a page, its latest.json and a badge for every repository', async () => {
     const repos = await readdir(join(out, 'repos'));
     expect(repos).toHaveLength(COUNT);
     for (const name of repos) expect((await readdir(join(out, 'repos', name))).sort()).toEqual(['index.html', 'latest.json']);

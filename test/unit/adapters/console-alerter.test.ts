@@ -3,7 +3,7 @@ import { ConsoleAlerter } from '../../../functions/adapters/console-alerter.ts';
 import { composeAlertMessages } from '../../../functions/core/alert-message.ts';
 import type { Alert } from '../../../functions/core/ports.ts';
 import type { Finding } from '../../../functions/core/result.ts';
-import { fixtureFindings } from '../../helpers/alert-fixtures.ts';
+import { fixtureFindings, listedAlerts } from '../../helpers/alert-fixtures.ts';
 
 let findings: Map<string, Finding>;
 const alert = (repository: string, crate: string): Alert => ({ repository, lockfile: 'Cargo.lock', finding: findings.get(crate)! });
@@ -37,6 +37,32 @@ describe('ConsoleAlerter', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('lists alerts given in any order most severe first, then by repository and crate', async () => {
+    const shuffled = [
+      alert('web', 'reqwest'),
+      alert('api', 'smallvec'),
+      alert('web', 'hyper'),
+      alert('api', 'time'),
+      alert('web', 'base64'),
+      alert('api', 'hyper'),
+      alert('web', 'h2'),
+      alert('api', 'reqwest'),
+      alert('web', 'tokio'),
+    ];
+    const text = await printed(shuffled);
+    expect(listedAlerts(text.replace(/^ {2}/gm, ''))).toEqual([
+      'api Cargo.lock hyper 0.14.27 RUSTSEC-2099-0001',
+      'web Cargo.lock hyper 0.14.27 RUSTSEC-2099-0001',
+      'web Cargo.lock h2 0.3.20 RUSTSEC-2099-0002',
+      'web Cargo.lock tokio 1.38.0 RUSTSEC-2099-0003',
+      'api Cargo.lock reqwest 0.11.27 RUSTSEC-2099-0019',
+      'api Cargo.lock time 0.1.45 RUSTSEC-2099-0005',
+      'web Cargo.lock reqwest 0.11.27 RUSTSEC-2099-0019',
+      'api Cargo.lock smallvec 0.6.13 RUSTSEC-2099-0004',
+      'web Cargo.lock base64 0.21.7 RUSTSEC-2099-0007',
+    ]);
   });
 
   it('links each finding on the report site when siteUrl is set', async () => {
