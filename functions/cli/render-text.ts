@@ -14,5 +14,6 @@ export function findingId(finding: Finding): string {
 
 export function plural(count: number, word: string): string {
   if (count === 1) return `${count} ${word}`;
-  return `${count} ${word.endsWith('y') ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+  // A consonant before the y: advisory → advisories; a vowel: day → days.
+  return `${count} ${/[^aeiou]y$/.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`}`;
 }
