@@ -108,6 +108,8 @@ export class ObjectHttpCache implements HttpCache {
   private loaded: Promise<Pack> | undefined;
   private readonly fetched = new Map<string, PackEntry>();
   private readonly used = new Set<string>();
+  /** Entries being written as a delta: still readable here until the pack has them. */
+  private readonly flushing = new Map<string, PackEntry>();
 
   constructor(objects: ObjectStore, now: () => Date) {
     this.objects = objects;
@@ -129,7 +131,7 @@ export class ObjectHttpCache implements HttpCache {
   async get(key: string): Promise<CachedResponse | undefined> {
     checkKey(key);
     if (key.startsWith('index/')) {
-      const entry = this.fetched.get(key) ?? (await this.pack()).entries[key];
+      const entry = this.fetched.get(key) ?? this.flushing.get(key) ?? (await this.pack()).entries[key];
       if (!entry) return undefined;
       this.used.add(key);
       return { etag: entry.etag, lastModified: entry.lastModified, fetchedAt: entry.fetchedAt, body: encoder.encode(entry.body) };
@@ -171,13 +173,25 @@ export class ObjectHttpCache implements HttpCache {
   /** Writes what this instance fetched and used as one delta object (nothing when it did neither). */
   async flush(unit: string): Promise<void> {
     if (this.fetched.size === 0 && this.used.size === 0) return;
-    const usedAt = this.now().toISOString();
-    const entries: Record<string, PackEntry> = Object.fromEntries(this.fetched);
-    const delta = { packVersion: PACK_VERSION, entries, used: [...this.used].filter((k) => !this.fetched.has(k)), usedAt };
-    const name = `${usedAt.replaceAll(':', '-')}-${unit.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomUUID().slice(0, 8)}.json.gz`;
-    await this.objects.put(INDEX_DELTA_PREFIX + name, await gzipAsync(JSON.stringify(delta)), { contentType: 'application/gzip', condition: { ifNoneMatch: '*' } });
+    // Taken out before the write: entries other units add meanwhile wait for the next flush.
+    const fetched = new Map(this.fetched);
+    const used = [...this.used].filter((k) => !fetched.has(k));
     this.fetched.clear();
     this.used.clear();
+    for (const [key, entry] of fetched) this.flushing.set(key, entry);
+    const usedAt = this.now().toISOString();
+    const delta = { packVersion: PACK_VERSION, entries: Object.fromEntries(fetched), used, usedAt };
+    const name = `${usedAt.replaceAll(':', '-')}-${unit.replace(/[^A-Za-z0-9._-]/g, '_')}-${randomUUID().slice(0, 8)}.json.gz`;
+    try {
+      await this.objects.put(INDEX_DELTA_PREFIX + name, await gzipAsync(JSON.stringify(delta)), { contentType: 'application/gzip', condition: { ifNoneMatch: '*' } });
+    } catch (error) {
+      // Not written: back into what the next flush or compaction writes (unless fetched again since).
+      for (const [key, entry] of fetched) if (!this.fetched.has(key)) this.fetched.set(key, entry);
+      for (const key of used) this.used.add(key);
+      throw error;
+    } finally {
+      for (const [key, entry] of fetched) if (this.flushing.get(key) === entry) this.flushing.delete(key);
+    }
   }
 
   /**
@@ -189,6 +203,9 @@ export class ObjectHttpCache implements HttpCache {
     const now = this.now();
     const cutoff = new Date(now.getTime() - UNUSED_DAYS * 86_400_000).toISOString();
     for (let attempt = 0; ; attempt++) {
+      // What this instance gathered, as of now: lookups still running may add more, which stays for later.
+      const fetched = new Map(this.fetched);
+      const used = new Set(this.used);
       const { pack, etag } = await readPackObject(this.objects, INDEX_PACK_KEY);
       const deltaKeys = await this.objects.list(INDEX_DELTA_PREFIX);
       const entries = { ...pack.entries };
@@ -207,8 +224,8 @@ export class ObjectHttpCache implements HttpCache {
           // A damaged delta only costs a refetch.
         }
       }
-      for (const [k, entry] of this.fetched) mergeEntry(entries, k, entry);
-      for (const k of this.used) if (entries[k]) entries[k] = { ...entries[k], usedAt: now.toISOString() };
+      for (const [k, entry] of fetched) mergeEntry(entries, k, entry);
+      for (const k of used) if (entries[k]) entries[k] = { ...entries[k], usedAt: now.toISOString() };
       let dropped = 0;
       for (const [k, entry] of Object.entries(entries)) {
         if (entry.usedAt < cutoff) {
@@ -224,8 +241,8 @@ export class ObjectHttpCache implements HttpCache {
         throw new Error(`could not write the index cache ${INDEX_PACK_KEY}: ${errorMessage(error)}`, { cause: error });
       }
       await Promise.all(deltaKeys.map((key) => this.objects.delete(key)));
-      this.fetched.clear();
-      this.used.clear();
+      for (const [k, entry] of fetched) if (this.fetched.get(k) === entry) this.fetched.delete(k);
+      for (const k of used) this.used.delete(k);
       this.loaded = Promise.resolve({ packVersion: PACK_VERSION, entries });
       return { entries: Object.keys(entries).length, deltasMerged: deltaKeys.length, dropped };
     }

@@ -22,12 +22,10 @@ import {
   type LedgerClaim,
 } from '../core/alert-ledger.ts';
 import { AlertDeliveryError, errorMessage, PreconditionFailedError, RepoFetchError } from '../core/errors.ts';
-import { parseLockfile, parseSource } from '../core/lockfile.ts';
-import { parseManifest } from '../core/manifest.ts';
-import type { Alert, Alerter, AdvisorySource, IndexSource, RepoConfig, RepoFile, RepoLocation, RepoSource } from '../core/ports.ts';
-import { policyFromFiles } from '../core/repo-ignores.ts';
+import { parseSource } from '../core/lockfile.ts';
+import type { Alert, Alerter, AdvisorySource, IndexSource, RepoConfig, RepoLocation, RepoSource } from '../core/ports.ts';
 import { coverageOf, emptyCounts, findingKey, SCHEMA_VERSION, type Counts, type LockfileStatus, type ScanResult, type SummaryIndex, type SummaryRow } from '../core/result.ts';
-import { auditRepository, failedRepository, lookUpCrates, type LockfileInput } from './audit-lockfile.ts';
+import { auditRepositoryFiles, failedRepository } from './audit-lockfile.ts';
 import type { ObjectHttpCache } from './object-http-cache.ts';
 import type { ResultStore } from './result-store.ts';
 
@@ -146,31 +144,13 @@ export function describeLocation(location: RepoLocation): string {
   }
 }
 
-function dirOf(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash === -1 ? '' : path.slice(0, slash + 1);
-}
-
-/** The `rust-version` for a lockfile: its directory's Cargo.toml, or the workspace root's it inherits. */
-function rustVersionFor(lockfile: RepoFile, manifests: readonly RepoFile[]): string | null {
-  const manifest = manifests.find((m) => m.path === `${dirOf(lockfile.path)}Cargo.toml`);
-  if (!manifest) return null;
-  try {
-    return parseManifest(manifest.text, manifest.path).rustVersion;
-  } catch {
-    return null;
-  }
-}
-
-/** Parses each lockfile once; one that does not parse is left for the audit to report. */
-function parseAll(files: readonly RepoFile[]): LockfileInput[] {
-  return files.map((file) => {
-    try {
-      return { path: file.path, text: file.text, parsed: parseLockfile(file.text, file.path) };
-    } catch {
-      return { path: file.path, text: file.text };
-    }
-  });
+export interface PrepareOptions {
+  /**
+   * Write the refreshed index files to the store now (default): units in other processes
+   * read them from there. A run in one process shares its cache in memory, and its finish
+   * step writes it once.
+   */
+  compactCache?: boolean;
 }
 
 /** A fresh run: its id and start time. */
@@ -208,7 +188,7 @@ async function carryLegacyAlerts(store: ResultStore, results: readonly ScanResul
  * index files of every crates.io crate the stored results lock, each asked once, then
  * writes the index cache back. Throws AdvisoryDbError when the database cannot be had.
  */
-export async function prepareScan(settings: ScanSettings, deps: PrepareDeps, run: RunInfo = newRun(deps.now())): Promise<PreparedRun> {
+export async function prepareScan(settings: ScanSettings, deps: PrepareDeps, run: RunInfo = newRun(deps.now()), options: PrepareOptions = {}): Promise<PreparedRun> {
   const db = await deps.advisorySource.load();
   deps.onEvent?.({ kind: 'database', revision: db.revision, advisoryCount: db.advisoryCount, skipped: db.diagnostics.length });
   const { results } = await readLatestResults(deps.store, settings.repositories.map((r) => r.name), deps.onEvent);
@@ -222,7 +202,7 @@ export async function prepareScan(settings: ScanSettings, deps: PrepareDeps, run
     await Promise.all([...crates].map((name) => index.lookup(name)));
     deps.onEvent?.({ kind: 'index-refreshed', crates: crates.size });
   }
-  if (deps.cache) {
+  if (deps.cache && options.compactCache !== false) {
     try {
       await deps.cache.compact();
     } catch (error) {
@@ -268,17 +248,7 @@ export async function scanRepository(repo: RepoConfig, deps: RepoScanDeps): Prom
     const snapshot = await source.fetchRepository(repo);
     repository.commit = snapshot.commit;
     repository.ref = snapshot.ref ?? repo.ref;
-    const policy = policyFromFiles(snapshot.policyFiles);
-    const lockfiles = parseAll(snapshot.lockfiles).map((input) => ({ ...input, rustVersion: rustVersionFor(input, snapshot.manifests) }));
-    const parsed = lockfiles.flatMap((l) => (l.parsed ? [l.parsed] : []));
-    const index = deps.index ? await lookUpCrates(deps.index, parsed) : undefined;
-    result = auditRepository({
-      ...base,
-      deny: [...new Set([...repo.deny, ...policy.deny])],
-      lockfiles,
-      ignores: [...repo.ignores, ...policy.ignores],
-      ...(index ? { index } : {}),
-    });
+    result = await auditRepositoryFiles({ ...base, ignores: repo.ignores, files: snapshot, index: deps.index });
   } catch (error) {
     result = failedRepository(base, error);
   }
@@ -472,7 +442,7 @@ export interface LocalRunDeps extends PrepareDeps {
  * with bounded concurrency, finish. Throws only when the database cannot be loaded.
  */
 export async function runScan(settings: ScanSettings, deps: LocalRunDeps): Promise<ScanOutcome> {
-  const prepared = await prepareScan(settings, deps);
+  const prepared = await prepareScan(settings, deps, newRun(deps.now()), { compactCache: false });
   const limit = pLimit(Math.max(1, settings.concurrency));
   const unit: RepoScanDeps = { ...deps, alerts: settings.alerts, advisoryDbMaxAgeDays: settings.advisoryDbMaxAgeDays, runId: prepared.runId, startedAt: prepared.startedAt, db: prepared.db };
   const scanned = await Promise.all(settings.repositories.map((repo) => limit(() => scanRepository(repo, unit))));

@@ -238,7 +238,8 @@ describe('two overlapping runs on one bucket', () => {
 
   it('keep every history object of two fan-out runs at once, with latest the newest', async () => {
     const before = (await keys(RESULTS_BUCKET, 'results/app/history/')).length;
-    await Promise.all([runFanOut(cloud, { repos: ['app'] }), runFanOut(cloud, { repos: ['app'] })]);
+    const runs = await Promise.all([runFanOut(cloud, { repos: ['app'] }), runFanOut(cloud, { repos: ['app'] })]);
+    expect(runs.flatMap((r) => r.outcomes)).toEqual([expect.objectContaining({ repo: 'app', stored: true }), expect.objectContaining({ repo: 'app', stored: true })]);
     const history = await keys(RESULTS_BUCKET, 'results/app/history/');
     expect(history.length).toBe(before + 2);
     const latest = await object<ScanResult>('results/app/latest.json');

@@ -83,6 +83,32 @@ describe.each(backends)('ObjectHttpCache on the $name backend', (backend) => {
     expect(await reader.indexCrates('index/index.crates.io/se/rd/')).toEqual(['serde']);
   });
 
+  it('keeps index files put while a flush is being written, for the next flush, and can read them meanwhile', async () => {
+    const test = await newStore();
+    const cache = new ObjectHttpCache(test.objects, dayClock(0));
+    await cache.put(SERDE, indexFile('1.0.219', '2025-06-01T00:00:00.000Z'));
+    // Another repository of the same run fetches `log` while the first delta is on its way.
+    const firstDelta = new Promise<string>((resolve) => {
+      const original = test.objects.put.bind(test.objects);
+      test.objects.put = async (key, body, options) => {
+        if (key.startsWith(INDEX_DELTA_PREFIX)) {
+          test.objects.put = original;
+          await cache.put(LOG, indexFile('0.4.27', '2025-06-01T00:00:01.000Z'));
+          expect(versOf(await cache.get(SERDE))).toBe('1.0.219');
+          resolve(key);
+        }
+        return original(key, body, options);
+      };
+    });
+    await cache.flush('first');
+    await firstDelta;
+    await cache.flush('second');
+    expect(await test.raw.list(INDEX_DELTA_PREFIX)).toHaveLength(2);
+    await new ObjectHttpCache(test.objects, dayClock(0)).compact();
+    const reader = new ObjectHttpCache(test.objects, dayClock(1));
+    expect([versOf(await reader.get(SERDE)), versOf(await reader.get(LOG))]).toEqual(['1.0.219', '0.4.27']);
+  });
+
   it('merges the deltas of several instances, the newest fetchedAt winning over flush order and the pack, then deletes them', async () => {
     const test = await newStore();
     await flushUnit(test.objects, 0, 'seed', { [SERDE]: indexFile('pack', '2025-06-02T12:00:00.000Z'), [LOG]: indexFile('pack-log', '2025-06-05T00:00:00.000Z') });
