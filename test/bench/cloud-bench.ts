@@ -20,8 +20,8 @@ import { startGithubServer } from '../helpers/github-server.ts';
 import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
 import { startS3Server, type S3Server } from '../helpers/s3-server.ts';
 import { startSnsServer, TEST_REGION, type SnsServer } from '../helpers/sns-server.ts';
+import { type BenchTable, PEAK_RSS, runAlone, SECOND_RUN, type Section } from './bench-table.ts';
 import type { StepMessage } from './cloud-worker.ts';
-import type { Report } from './index-bench.ts';
 import { benchConfig, benchPortfolio, PACKAGES, REPOSITORIES } from './scan-bench.ts';
 import { folderSize } from './site-bench.ts';
 
@@ -37,6 +37,10 @@ const CHILD_TIMEOUT_MS = 10 * 60_000;
 const IMPORT_RUNS = 5;
 const KiB = 1024;
 const MiB = 1024 * 1024;
+/** The worker reports MiB; the table's memory figures are MB (10^6 bytes), as Lambda's memory sizes. */
+const MB = (mib: number) => (mib * MiB) / 1e6;
+const BENCH_TARGET = 'cloud bench';
+const CLOUD = `Cloud fan-out on loopback (${REPOSITORIES} repositories × ${PACKAGES} packages; handlers in one process against s3rver and a loopback SNS)`;
 
 interface Servers {
   s3: S3Server;
@@ -114,30 +118,31 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Reports one fan-out run; returns its steps without the import. */
-function reportRun(report: Report, label: string, steps: readonly Step[]): Step[] {
+/** Records one fan-out run; returns its steps without the import. */
+function recordRun(table: BenchTable, label: string, steps: readonly Step[]): Step[] {
+  const section = table.section(CLOUD);
   const run = steps.filter((s) => s.step !== 'import');
   const [prepare, map, finish] = [stepOf(steps, 'prepare'), stepOf(steps, 'map'), stepOf(steps, 'finish')];
   const mapDetail = map.detail as { statuses: Record<string, number>; firstError: string | null; itemMedianMs: number; itemMaxMs: number };
   const finished = finish.detail as { status: string; repositories: number; alertsDelivered: number };
-  report(`cloud: fan-out of ${REPOSITORIES} repositories × ${PACKAGES} packages (prepare → scan-repo, ${MAP_CONCURRENCY} at once → finish), ${label}`, run.reduce((t, s) => t + s.ms, 0) / 1000, 's', 30);
-  report('  handlers import in the fresh process (not in the run time)', stepOf(steps, 'import').ms, 'ms');
-  report('  prepare', prepare.ms / 1000, 's');
-  report(`  Map: ${REPOSITORIES} scan-repo items, ${MAP_CONCURRENCY} at once`, map.ms / 1000, 's');
-  report('    one item, median', mapDetail.itemMedianMs, 'ms');
-  report('    one item, slowest', mapDetail.itemMaxMs, 'ms');
-  report('  finish', finish.ms / 1000, 's');
-  console.log(`  outcomes: ${Object.entries(mapDetail.statuses).map(([s, n]) => `${n} ${s}`).join(', ')}; finish: ${finished.status}, ${finished.repositories} repositories, ${finished.alertsDelivered} alerts delivered`);
-  if (mapDetail.firstError) console.log(`  note: a Map item failed: ${mapDetail.firstError.slice(0, 500)}`);
+  section.figure(`${label}: prepare → scan-repo (${MAP_CONCURRENCY} at once) → finish`, run.reduce((t, s) => t + s.ms, 0) / 1000, 's', { max: 30, from: BENCH_TARGET });
+  section.figure('  handlers import in the fresh process (not in the run time)', stepOf(steps, 'import').ms, 'ms');
+  section.figure('  prepare', prepare.ms / 1000, 's');
+  section.figure(`  Map: ${REPOSITORIES} scan-repo items, ${MAP_CONCURRENCY} at once`, map.ms / 1000, 's');
+  section.figure('    one item, median', mapDetail.itemMedianMs, 'ms');
+  section.figure('    one item, slowest', mapDetail.itemMaxMs, 'ms');
+  section.figure('  finish', finish.ms / 1000, 's');
+  section.text('  Map outcomes', Object.entries(mapDetail.statuses).map(([s, n]) => `${n} ${s}`).join(', '));
+  section.figure(`  finish: ${finished.status}, ${finished.repositories} repositories; alerts delivered`, finished.alertsDelivered, 'alerts');
+  if (mapDetail.firstError) section.text('  note: a Map item failed', mapDetail.firstError.slice(0, 300));
   const s3 = sum(run, (c) => c.s3);
-  report('  S3 requests', s3, 'requests');
-  console.log(`    by step: prepare ${prepare.counters.s3}, Map ${map.counters.s3}, finish ${finish.counters.s3}`);
-  report('  S3 requests per repository', s3 / REPOSITORIES, 'requests');
-  report('  index requests', sum(run, (c) => c.index), 'requests');
-  console.log(`    by step: prepare ${prepare.counters.index}, Map ${map.counters.index}, finish ${finish.counters.index}`);
-  report('  index bytes on the wire (both directions, headers included)', sum(run, (c) => c.indexBytes) / KiB, 'KB');
-  report(`  peak RSS of the process (${MAP_CONCURRENCY} items at once in one process; a Lambda runs one)`, finish.peakRssMiB, 'MB');
-  console.log(`    peak RSS after import ${stepOf(steps, 'import').peakRssMiB.toFixed(0)} MB, after prepare ${prepare.peakRssMiB.toFixed(0)} MB, after the Map ${map.peakRssMiB.toFixed(0)} MB`);
+  section.figure(`  S3 requests (prepare ${prepare.counters.s3}, Map ${map.counters.s3}, finish ${finish.counters.s3})`, s3, 'requests');
+  section.figure('  S3 requests per repository', s3 / REPOSITORIES, 'requests');
+  section.figure(`  index requests (prepare ${prepare.counters.index}, Map ${map.counters.index}, finish ${finish.counters.index})`, sum(run, (c) => c.index), 'requests');
+  section.figure('  index bytes on the wire (both ways, headers included)', sum(run, (c) => c.indexBytes) / KiB, 'KiB');
+  const rss = table.section(PEAK_RSS);
+  rss.figure(`cloud fan-out, ${label}: one process, ${MAP_CONCURRENCY} Map items at once (a Lambda runs one)`, MB(finish.peakRssMiB), 'MB');
+  rss.text('  after import / prepare / the Map', [stepOf(steps, 'import'), prepare, map].map((s) => `${MB(s.peakRssMiB).toFixed(0)} MB`).join(' / '));
   return run;
 }
 
@@ -165,45 +170,48 @@ async function coldImportMs(bundle: string): Promise<number[]> {
   return times;
 }
 
-async function benchBundles(report: Report): Promise<void> {
+async function benchBundles(table: BenchTable): Promise<void> {
+  const section = table.section('Lambda bundles (dist/)');
   const scanBundle = join(DIST, 'lambda', 'scan', BUNDLE_FILE);
   if (!existsSync(scanBundle)) {
     try {
       await promisify(execFile)('npm', ['run', 'bundle'], { cwd: ROOT, env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` }, timeout: 5 * 60_000, maxBuffer: 16 * MiB });
     } catch (error) {
-      console.log(`cloud: bundles: not measured: npm run bundle failed: ${(error as Error).message.split('\n').slice(0, 6).join(' ')}`);
+      section.text('bundles', `not measured: npm run bundle failed: ${(error as Error).message.split('\n').slice(0, 6).join(' ')}`);
       return;
     }
     if (!existsSync(scanBundle)) {
-      console.log(`cloud: bundles: not measured: npm run bundle wrote no ${scanBundle}`);
+      section.text('bundles', `not measured: npm run bundle wrote no ${scanBundle}`);
       return;
     }
   }
-  console.log(`cloud: bundles in dist/, written ${(await stat(scanBundle)).mtime.toISOString()} (npm run bundle rewrites them)`);
+  section.text('written (npm run bundle rewrites them)', (await stat(scanBundle)).mtime.toISOString());
   for (const name of BUNDLED_HANDLERS) {
     const file = join(DIST, 'lambda', name, BUNDLE_FILE);
-    if (existsSync(file)) report(`  dist/lambda/${name}/${BUNDLE_FILE}`, (await stat(file)).size / KiB, 'KB', name === 'scan' ? 1536 : undefined);
-    else console.log(`  dist/lambda/${name}/${BUNDLE_FILE}: not measured: missing`);
+    if (existsSync(file)) section.figure(`lambda/${name}/${BUNDLE_FILE}`, (await stat(file)).size / KiB, 'KiB', name === 'scan' ? { max: 1536, from: 'issue 7' } : undefined);
+    else section.text(`lambda/${name}/${BUNDLE_FILE}`, 'not measured: missing');
   }
   const siteBuilder = join(DIST, 'site-builder');
   if (existsSync(join(siteBuilder, BUNDLE_FILE))) {
-    report(`  dist/site-builder/${BUNDLE_FILE}`, (await stat(join(siteBuilder, BUNDLE_FILE))).size / KiB, 'KB');
+    section.figure(`site-builder/${BUNDLE_FILE}`, (await stat(join(siteBuilder, BUNDLE_FILE))).size / KiB, 'KiB');
     const total = await folderSize(siteBuilder);
-    report(`  dist/site-builder/ unzipped (${total.files} files; Lambda allows 250 MB)`, total.bytes / MiB, 'MB', 250);
-  } else console.log('  dist/site-builder: not measured: missing');
+    section.figure(`site-builder/ unzipped (${total.files} files; Lambda allows 250 MB)`, total.bytes / 1e6, 'MB', { max: 250, from: 'issue 7' });
+  } else section.text('site-builder', 'not measured: missing');
   try {
     const times = await coldImportMs(scanBundle);
-    report(`  scan bundle import in a fresh Node ${(await promisify(execFile)(NODE, ['--version'])).stdout.trim()}, median of ${times.length}`, median(times), 'ms', 500);
+    section.figure(`scan bundle import in a fresh Node ${(await promisify(execFile)(NODE, ['--version'])).stdout.trim()}, median of ${times.length}`, median(times), 'ms', { max: 500, from: BENCH_TARGET });
   } catch (error) {
-    console.log(`  scan bundle import: not measured: ${(error as Error).message.split('\n')[0]}`);
+    section.text('scan bundle import', `not measured: ${(error as Error).message.split('\n')[0]}`);
   }
 }
 
-export async function benchCloud(report: Report): Promise<void> {
+export async function benchCloud(table: BenchTable): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'cratewatch-cloud-bench-'));
   const { repos, files } = benchPortfolio();
   const [github, index, archive, s3, sns] = await Promise.all([startGithubServer(repos), startIndexServer(files), packAdvisoryArchive().then(startArchiveServer), startS3Server(), startSnsServer()]);
   const servers = { s3, sns, index };
+  const section: Section = table.section(CLOUD);
+  const rss = table.section(PEAK_RSS);
   try {
     await s3.createBucket(RESULTS_BUCKET);
     await s3.createBucket(SITE_BUCKET);
@@ -214,51 +222,46 @@ export async function benchCloud(report: Report): Promise<void> {
     delete env.CRATEWATCH_TOKEN_SECRET;
 
     const firstSteps = await runWorker(['fan-out', String(MAP_CONCURRENCY)], env, servers);
-    const first = reportRun(report, 'first run (cold caches)', firstSteps);
+    const first = recordRun(table, 'first run (cold caches)', firstSteps);
     const alerts = { messages: sum(first, (c) => c.snsMessages), bytes: sum(first, (c) => c.snsBytes) };
-    report('  first run alerts: SNS messages', alerts.messages, 'messages');
-    report('  first run alerts: SNS bytes (as SNS counts them), all messages', alerts.bytes / KiB, 'KB');
-    if (alerts.messages > 0) report('  first run alerts: largest message (SNS allows 256 KB)', Math.max(...sns.published.map((m) => m.bytes)) / KiB, 'KB', 256);
+    section.figure('  alerts: SNS messages', alerts.messages, 'messages');
+    section.figure('  alerts: SNS bytes (as SNS counts them), all messages', alerts.bytes / KiB, 'KiB');
+    if (alerts.messages > 0) section.figure('  alerts: largest message', Math.max(...sns.published.map((m) => m.bytes)) / KiB, 'KiB', { max: 256, from: 'SNS limit' });
     const packAfterFirst = await objectBytes(s3, INDEX_PACK_KEY);
-    if (packAfterFirst === undefined) console.log(`  ${INDEX_PACK_KEY} after the first run: not measured: no such object`);
-    else report(`  ${INDEX_PACK_KEY} after the first run`, packAfterFirst / KiB, 'KB');
+    if (packAfterFirst === undefined) section.text(`  ${INDEX_PACK_KEY} after the first run`, 'not measured: no such object');
+    else section.figure(`  ${INDEX_PACK_KEY} after the first run`, packAfterFirst / KiB, 'KiB');
 
     const secondSteps = await runWorker(['fan-out', String(MAP_CONCURRENCY)], env, servers);
-    const second = reportRun(report, 'second run', secondSteps);
-    report('  second run alerts: SNS messages', sum(second, (c) => c.snsMessages), 'messages');
+    const second = recordRun(table, 'second run', secondSteps);
+    section.figure('  alerts: SNS messages', sum(second, (c) => c.snsMessages), 'messages');
     const percent = (pick: (c: Counters) => number) => (100 * sum(second, pick)) / Math.max(1, sum(first, pick));
-    report('  index requests, second run as % of the first', percent((c) => c.index), '%', 10);
-    report('  index bytes, second run as % of the first', percent((c) => c.indexBytes), '%', 10);
+    const rerun = table.section(SECOND_RUN);
+    rerun.figure(`cloud fan-out, ${REPOSITORIES} repositories: index bytes, % of the first run`, percent((c) => c.indexBytes), '%', { max: 10, from: 'issue 7' });
+    rerun.figure('  index requests, % of the first run', percent((c) => c.index), '%', { max: 10, from: 'issue 7' });
     const packAfterSecond = await objectBytes(s3, INDEX_PACK_KEY);
-    if (packAfterSecond !== undefined) report(`  ${INDEX_PACK_KEY} after the second run`, packAfterSecond / KiB, 'KB');
+    if (packAfterSecond !== undefined) section.figure(`  ${INDEX_PACK_KEY} after the second run`, packAfterSecond / KiB, 'KiB');
 
     // What one Lambda invocation needs: a single Map item in a fresh process, caches warm (an
     // item of the second run again, as a retry would be: its prepare refreshed the index).
     const { startedAt } = stepOf(secondSteps, 'prepare').detail as { startedAt: string };
     const one = await runWorker(['scan-repo', 'repo-0', startedAt], env, servers);
     const item = stepOf(one, 'scan-repo');
-    report('cloud: one scan-repo invocation in a fresh process (caches warm), handler time', item.ms, 'ms');
-    report('  its peak RSS, import included (what the Lambda needs)', item.peakRssMiB, 'MB');
-    report('  its S3 requests', item.counters.s3, 'requests');
-    report('  its index requests', item.counters.index, 'requests');
+    section.figure('one scan-repo invocation in a fresh process (caches warm), handler time', item.ms, 'ms');
+    section.figure('  its S3 requests', item.counters.s3, 'requests');
+    section.figure('  its index requests', item.counters.index, 'requests');
+    rss.figure('one scan-repo invocation, import included (what its Lambda needs)', MB(item.peakRssMiB), 'MB');
 
     const built = await runWorker(['build-report'], env, servers);
     const build = stepOf(built, 'build-report');
     const synced = build.detail as { uploaded: number; deleted: number; unchanged: number };
-    report(`cloud: build-report on the ${REPOSITORIES} repositories' results (export from S3, Astro build, sync: ${synced.uploaded} files uploaded)`, build.ms / 1000, 's');
-    report('  its peak RSS, import included', build.peakRssMiB, 'MB');
-    report('  its S3 requests', build.counters.s3, 'requests');
+    section.figure(`build-report on the ${REPOSITORIES} repositories' results (export from S3, Astro build, sync: ${synced.uploaded} files uploaded)`, build.ms / 1000, 's');
+    section.figure('  its S3 requests', build.counters.s3, 'requests');
+    rss.figure('build-report, import included', MB(build.peakRssMiB), 'MB');
   } finally {
     await Promise.all([github.close(), index.close(), archive.close(), s3.close(), sns.close()]);
     await rm(tmp, { recursive: true, force: true });
   }
-  await benchBundles(report);
+  await benchBundles(table);
 }
 
-if (import.meta.main) {
-  await benchCloud((name, value, unit, target) => {
-    let line = `${name}: ${value.toFixed(value >= 100 ? 0 : 2)} ${unit}`;
-    if (target !== undefined) line += ` (target ≤ ${target} ${unit})${value <= target ? '' : ' MISSED target'}`;
-    console.log(line);
-  });
-}
+if (import.meta.main) await runAlone('cloud bench', benchCloud);

@@ -6,8 +6,7 @@ import { SparseIndexSource } from '../../functions/adapters/sparse-index.ts';
 import type { CachedResponse, HttpCache } from '../../functions/core/ports.ts';
 import { indexPath } from '../../functions/core/sparse-index.ts';
 import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
-
-export type Report = (name: string, value: number, unit: string, target?: number) => void;
+import { type BenchTable, runAlone, SECOND_RUN } from './bench-table.ts';
 
 const CRATES = 1000;
 const LATENCY_MS = 50;
@@ -81,30 +80,25 @@ async function lookUpAll(server: IndexServer, names: readonly string[], cache: H
   };
 }
 
-/** Reports the first run's wall time and what the second run, with the cache, still transfers. */
-export async function benchIndex(report: Report): Promise<void> {
+/** Records the first run's wall time and what the second run, with the cache, still transfers. */
+export async function benchIndex(table: BenchTable): Promise<void> {
   const names = Array.from({ length: CRATES }, (_, i) => `bench-crate-${i}`);
   const files = Object.fromEntries(names.map((name, i) => [indexPath(name), indexFile(name, i)]));
   const server = await startIndexServer(files, { latencyMs: LATENCY_MS });
   try {
+    const section = table.section(`Index fetch (${CRATES.toLocaleString('en-US')} crates, ${LATENCY_MS} ms latency per response, concurrency ${CONCURRENCY}, in-process)`);
     const cache = new MemoryCache();
     const first = await lookUpAll(server, names, cache);
-    const label = `index: ${CRATES} crates, ${LATENCY_MS} ms latency, concurrency ${CONCURRENCY}`;
-    report(`${label}, first run (empty cache)`, first.ms, 'ms', 3000);
-    report(`  first run, body bytes (avg ${(first.bodyBytes / CRATES / 1024).toFixed(1)} KiB a file), over ${first.connections} connections`, first.bodyBytes / 1024, 'KiB');
+    section.figure('first run (empty cache)', first.ms, 'ms', { max: 3000, from: 'issue 3' });
+    section.figure(`  body bytes (avg ${(first.bodyBytes / CRATES / 1024).toFixed(1)} KiB a file), over ${first.connections} connections`, first.bodyBytes / 1024, 'KiB');
     const second = await lookUpAll(server, names, cache);
-    report(`${label}, second run with the cache (${second.notModified} × 304)`, second.ms, 'ms');
-    report('  second run, bytes on the wire (both ways, headers included) as % of the first run', (second.wireBytes / first.wireBytes) * 100, '%', 10);
-    report('  second run, body bytes as % of the first run', (second.bodyBytes / first.bodyBytes) * 100, '%');
+    section.figure(`second run with the cache (${second.notModified} × 304)`, second.ms, 'ms');
+    const rerun = table.section(SECOND_RUN);
+    rerun.figure(`index client, ${CRATES.toLocaleString('en-US')} crates: bytes, % of the first run`, (second.wireBytes / first.wireBytes) * 100, '%', { max: 10, from: 'issue 3' });
+    rerun.figure('  body bytes, % of the first run', (second.bodyBytes / first.bodyBytes) * 100, '%');
   } finally {
     await server.close();
   }
 }
 
-if (import.meta.main) {
-  await benchIndex((name, value, unit, target) => {
-    let line = `${name}: ${value.toFixed(value >= 100 ? 0 : 2)} ${unit}`;
-    if (target !== undefined) line += ` (target ≤ ${target} ${unit})${value <= target ? '' : ' MISSED target'}`;
-    console.log(line);
-  });
-}
+if (import.meta.main) await runAlone('index bench', benchIndex);

@@ -1,14 +1,12 @@
-// Benchmark of the report site: Astro build time for 10 and 100 repositories (three scans
-// each, written by the real pipeline), and the overview page's size at 100 repositories.
-// Standalone: `node test/bench/site-bench.ts`.
+// Benchmark of the report site: `cratewatch report` (Astro) for 10, 100 and 500 repositories
+// of the site fixtures (three scans each, written by the real pipeline): time, size, the
+// overview page's size, peak RSS. Standalone: `node test/bench/site-bench.ts`.
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { AstroSiteBuilder } from '../../functions/adapters/astro-site-builder.ts';
+import { dirname, join } from 'node:path';
 import { writeManyRepoFixtures } from '../helpers/site-fixtures.ts';
-import type { Report } from './index-bench.ts';
-
-const SITE_DIR = resolve(import.meta.dirname, '../../site');
+import { type BenchTable, PEAK_RSS, runAlone, SITE_BUILD } from './bench-table.ts';
+import { runCli } from './cli-process.ts';
 
 /** Bytes of every file under `dir`, and how many files. */
 export async function folderSize(dir: string): Promise<{ bytes: number; files: number }> {
@@ -22,34 +20,27 @@ export async function folderSize(dir: string): Promise<{ bytes: number; files: n
   return { bytes, files };
 }
 
-/** Reports build time for 10 and 100 repositories and the overview's size at 100. */
-export async function benchSite(report: Report): Promise<void> {
-  for (const count of [10, 100]) {
+/** Records the build time (`cratewatch report`, as a process) for 10, 100 and 500 repositories, the site's size and the overview's. */
+export async function benchSite(table: BenchTable): Promise<void> {
+  const site = table.section(SITE_BUILD);
+  for (const count of [10, 100, 500]) {
     const dir = await mkdtemp(join(tmpdir(), `cratewatch-site-bench-${count}-`));
     try {
-      const fixtureStart = performance.now();
       const results = await writeManyRepoFixtures(join(dir, 'fixtures'), count);
-      const fixtureMs = performance.now() - fixtureStart;
-      const out = join(dir, 'out');
-      const start = performance.now();
-      await new AstroSiteBuilder({ siteDir: SITE_DIR }).build(results, out);
-      const buildMs = performance.now() - start;
-      const total = await folderSize(out);
-      report(`site: build for ${count} repositories (3 scans each; fixtures took ${Math.round(fixtureMs)} ms), ${total.files} files`, buildMs / 1000, 's', count === 100 ? 20 : undefined);
-      report(`  site for ${count} repositories, total size`, total.bytes / 1024, 'KB');
-      if (count === 100) {
-        report('site: overview page (index.html) for 100 repositories', (await stat(join(out, 'index.html'))).size / 1024, 'KB', 200);
-      }
+      // `cratewatch report --out X` builds X/site from X/results.
+      const out = dirname(results);
+      const built = await runCli(['report', '--out', out]);
+      if (built.code !== 0) throw new Error(`cratewatch report --out ${out} exited ${built.code}:\n${built.stderr.slice(-3000)}`);
+      const total = await folderSize(join(out, 'site'));
+      site.figure(`\`cratewatch report\`, ${count} fixture repositories (~20 packages, 3 scans; ${total.files} files)`, built.ms / 1000, 's', count === 100 ? { max: 20, from: 'issue 4' } : undefined);
+      site.figure('  CPU time (user + system)', built.cpuMs / 1000, 's');
+      site.figure('  site size', total.bytes / 1024, 'KiB');
+      site.figure('  overview page (index.html)', (await stat(join(out, 'site', 'index.html'))).size / 1024, 'KiB', count === 100 ? { max: 200, from: 'issue 4' } : undefined);
+      table.section(PEAK_RSS).figure(`\`cratewatch report\`, ${count} fixture repositories`, built.peakRssMB, 'MB');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 }
 
-if (import.meta.main) {
-  await benchSite((name, value, unit, target) => {
-    let line = `${name}: ${value.toFixed(value >= 100 ? 0 : 2)} ${unit}`;
-    if (target !== undefined) line += ` (target ≤ ${target} ${unit})${value <= target ? '' : ' MISSED target'}`;
-    console.log(line);
-  });
-}
+if (import.meta.main) await runAlone('site bench', benchSite);
