@@ -15,7 +15,6 @@ export interface AstroSiteBuilderOptions {
   tempDir?: string;
   /** The site's public URL, for absolute links in the feed; optional. */
   siteUrl?: string;
-  log?: (message: string) => void;
 }
 
 /** The node_modules folder Astro itself was loaded from. */

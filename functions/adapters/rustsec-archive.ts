@@ -30,11 +30,19 @@ export async function readAdvisoryArchive(bytes: Uint8Array, name: string): Prom
   try {
     tar = gunzipSync(bytes, { maxOutputLength: MAX_UNPACKED_BYTES });
   } catch (error) {
+    // gunzip stops at the limit: a decompression bomb costs at most that much memory.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new AdvisoryDbError(
+        `${name}: the archive unpacks to more than ${MAX_UNPACKED_BYTES} bytes, the limit for an advisory database (the real one unpacks to a few MiB): it is not the RustSec database; check sources.advisory_db`,
+        { cause: error },
+      );
+    }
     throw new AdvisoryDbError(`${name}: not a readable gzip archive (${errorMessage(error)}); download it again`, { cause: error });
   }
   let entries;
   try {
-    entries = await unpackTar(tar);
+    // Strict: a tar cut short or with a damaged header is refused, never read as a smaller database.
+    entries = await unpackTar(tar, { strict: true });
   } catch (error) {
     throw new AdvisoryDbError(`${name}: not a readable tar archive (${errorMessage(error)}); download it again`, { cause: error });
   }
@@ -42,6 +50,10 @@ export async function readAdvisoryArchive(bytes: Uint8Array, name: string): Prom
   let top: string | undefined;
   let commit: string | undefined;
   for (const { header, data } of entries) {
+    // Nothing is ever written to disk, but such a name has no place in a database archive.
+    if (header.name.startsWith('/') || header.name.split('/').includes('..')) {
+      throw new AdvisoryDbError(`${name}: the archive entry ${JSON.stringify(header.name)} points outside its folder (an absolute path or a ".." segment): it is not a GitHub archive of the database; check sources.advisory_db`);
+    }
     const slash = header.name.indexOf('/');
     const folder = slash === -1 ? header.name : header.name.slice(0, slash);
     if (top === undefined) top = folder;

@@ -1,14 +1,16 @@
-// Auditing one repository's lockfiles against a loaded database (and, when it was asked,
-// the registry index), as a result document. A lockfile that cannot be parsed becomes an
-// error in the result, never a crash; a repository that could not be read becomes an
-// error result.
+// Auditing one repository's Cargo files against a loaded database (and, when it was asked,
+// the registry index), as a result document: the one audit behind `cratewatch audit` and
+// each repository of a scan. A lockfile that cannot be parsed becomes an error in the
+// result, never a crash; a repository that could not be read becomes an error result.
 import type { AdvisoryDb } from '../core/advisory.ts';
 import { auditLockfile } from '../core/audit.ts';
 import { diffFindings } from '../core/diff.ts';
 import { errorMessage, LockfileParseError } from '../core/errors.ts';
 import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
+import { parseManifest } from '../core/manifest.ts';
 import type { DenyKind, Ignore } from '../core/policy.ts';
-import type { CrateLookup, IndexSource } from '../core/ports.ts';
+import type { CrateLookup, IndexSource, RepoFile, RepoSnapshot } from '../core/ports.ts';
+import { policyFromFiles } from '../core/repo-ignores.ts';
 import { DEFAULT_ADVISORY_DB_MAX_AGE_DAYS, emptyCounts, SCHEMA_VERSION, staleAdvisoryDb, sumCounts, worstStatus, type LockfileResult, type LockfileStatus, type ScanResult } from '../core/result.ts';
 import { TOOL_VERSION } from './version.ts';
 
@@ -130,7 +132,7 @@ export function failedRepository(request: Omit<AuditRequest, 'lockfiles' | 'igno
 }
 
 /** Asks the index about every crates.io package of the lockfiles, each name once. */
-export async function lookUpCrates(index: IndexSource, lockfiles: readonly Lockfile[]): Promise<Map<string, CrateLookup>> {
+async function lookUpCrates(index: IndexSource, lockfiles: readonly Lockfile[]): Promise<Map<string, CrateLookup>> {
   const names = new Set<string>();
   for (const lockfile of lockfiles) {
     for (const pkg of lockfile.packages) if (pkg.source?.kind === 'crates-io') names.add(pkg.name);
@@ -138,4 +140,59 @@ export async function lookUpCrates(index: IndexSource, lockfiles: readonly Lockf
   const list = [...names];
   const lookups = await Promise.all(list.map((name) => index.lookup(name)));
   return new Map(list.map((name, i) => [name, lookups[i]!]));
+}
+
+/** A repository's Cargo files, as a repository source reads them. */
+export type RepositoryFiles = Pick<RepoSnapshot, 'lockfiles' | 'manifests' | 'policyFiles'>;
+
+export interface RepositoryFilesRequest extends Omit<AuditRequest, 'lockfiles' | 'index'> {
+  files: RepositoryFiles;
+  /** The registry index, asked about the crates.io crates of the lockfiles that parse; null: not asked (offline). */
+  index: IndexSource | null;
+}
+
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '' : path.slice(0, slash + 1);
+}
+
+/** The `rust-version` for a lockfile: its directory's Cargo.toml, or the workspace root's it inherits. */
+function rustVersionFor(lockfile: RepoFile, manifests: readonly RepoFile[]): string | null {
+  const manifest = manifests.find((m) => m.path === `${dirOf(lockfile.path)}Cargo.toml`);
+  if (!manifest) return null;
+  try {
+    return parseManifest(manifest.text, manifest.path).rustVersion;
+  } catch {
+    return null;
+  }
+}
+
+/** The lockfile parsed once; one that does not parse is left for the audit to report. */
+function lockfileInput(file: RepoFile, manifests: readonly RepoFile[]): LockfileInput {
+  const rustVersion = rustVersionFor(file, manifests);
+  try {
+    return { path: file.path, text: file.text, parsed: parseLockfile(file.text, file.path), rustVersion };
+  } catch {
+    return { path: file.path, text: file.text, rustVersion };
+  }
+}
+
+/**
+ * Audits a repository's Cargo files: the ignores and denied kinds of its `.cargo/audit.toml`
+ * and `deny.toml` join the given ones, each lockfile is parsed once, and the index is asked
+ * about the crates of those that parse, each crate once. Throws ConfigError (file and line)
+ * when a policy file is malformed.
+ */
+export async function auditRepositoryFiles(request: RepositoryFilesRequest): Promise<ScanResult> {
+  const { files, index, ...rest } = request;
+  const policy = policyFromFiles(files.policyFiles);
+  const lockfiles = files.lockfiles.map((file) => lockfileInput(file, files.manifests));
+  const lookups = index ? await lookUpCrates(index, lockfiles.flatMap((l) => (l.parsed ? [l.parsed] : []))) : undefined;
+  return auditRepository({
+    ...rest,
+    lockfiles,
+    ignores: [...request.ignores, ...policy.ignores],
+    deny: [...new Set([...request.deny, ...policy.deny])],
+    ...(lookups ? { index: lookups } : {}),
+  });
 }

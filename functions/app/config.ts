@@ -6,7 +6,7 @@ import { DENY_KINDS, type Ignore } from '../core/policy.ts';
 import type { RepoConfig, RepoLocation } from '../core/ports.ts';
 import { DEFAULT_ADVISORY_DB_MAX_AGE_DAYS } from '../core/result.ts';
 import type { Severity } from '../core/severity.ts';
-import { parseTomlIn } from '../core/toml.ts';
+import { formatTomlPath, indexTomlLines, parseTomlIn } from '../core/toml.ts';
 
 export interface Config {
   /** The configuration file, as given; `path` repositories are relative to its directory. */
@@ -249,7 +249,7 @@ const repositorySchema = table(
   {
     name: required(text('a name of letters, digits, ".", "_" or "-" (it is used in file paths and URLs)', (s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && s !== '..')),
     github: optional(text('"owner/repo"', (s) => /^[A-Za-z0-9](?:[A-Za-z0-9-]*)\/[A-Za-z0-9._-]+$/.test(s) && !s.endsWith('/.') && !s.endsWith('/..'))),
-    gitlab: optional(text('"group/subgroup/project"', (s) => /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/.test(s) && repoPath(s))),
+    gitlab: optional(text('"group/subgroup/project"', (s) => /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+$/.test(s) && repoPath(s) && !s.split('/').includes('.'))),
     url: optional(text('an http(s) URL of a Cargo.lock', httpUrl)),
     path: optional(text('a local directory (relative to the configuration file)')),
     branch: optional(text('a branch name', noSpace)),
@@ -346,86 +346,25 @@ const configSchema = table(
 );
 
 // ---------------------------------------------------------------------------------------
-// Lines: where each key, table header and array-of-tables entry sits in the text.
-
-/** `['repositories', 2, 'github']` → `repositories[2].github`. */
-function formatPath(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-}
-
-const KEY = String.raw`(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')`;
-const DOTTED = String.raw`${KEY}(?:\s*\.\s*${KEY})*`;
-const ARRAY_HEADER = new RegExp(String.raw`^\s*\[\[\s*(${DOTTED})\s*\]\]`);
-const TABLE_HEADER = new RegExp(String.raw`^\s*\[\s*(${DOTTED})\s*\]`);
-const KEY_VALUE = new RegExp(String.raw`^\s*(${DOTTED})\s*=`);
-
-function splitKeys(dotted: string): string[] {
-  return [...dotted.matchAll(new RegExp(KEY, 'g'))].map(([k]) => (k.startsWith('"') ? (JSON.parse(k) as string) : k.startsWith("'") ? k.slice(1, -1) : k));
-}
-
-/**
- * Maps field paths (`repositories[1].ignore[0].until`) to 1-based lines. The text has
- * already parsed, so a line-by-line reading of headers and keys is enough; lines inside
- * multi-line strings are skipped.
- */
-function indexLines(text: string): Map<string, number> {
-  const lines = new Map<string, number>();
-  const arrayCounts = new Map<string, number>();
-  const resolve = (keys: string[]): (string | number)[] => {
-    const path: (string | number)[] = [];
-    for (const key of keys) {
-      path.push(key);
-      const count = arrayCounts.get(formatPath(path));
-      if (count !== undefined) path.push(count - 1);
-    }
-    return path;
-  };
-  let current: (string | number)[] = [];
-  let inMultiline: string | null = null;
-  text.split(/\r?\n/).forEach((line, i) => {
-    const at = i + 1;
-    if (inMultiline !== null) {
-      if (line.split(inMultiline).length % 2 === 0) inMultiline = null;
-      return;
-    }
-    let match: RegExpExecArray | null;
-    if ((match = ARRAY_HEADER.exec(line))) {
-      const keys = splitKeys(match[1]!);
-      const path = [...resolve(keys.slice(0, -1)), keys.at(-1)!];
-      const count = (arrayCounts.get(formatPath(path)) ?? 0) + 1;
-      arrayCounts.set(formatPath(path), count);
-      current = [...path, count - 1];
-      lines.set(formatPath(current), at);
-    } else if ((match = TABLE_HEADER.exec(line))) {
-      current = resolve(splitKeys(match[1]!));
-      if (!lines.has(formatPath(current))) lines.set(formatPath(current), at);
-    } else if ((match = KEY_VALUE.exec(line))) {
-      const field = formatPath([...current, ...splitKeys(match[1]!)]);
-      if (!lines.has(field)) lines.set(field, at);
-    }
-    for (const quote of ['"""', "'''"]) {
-      if (line.split(quote).length % 2 === 0) inMultiline = quote;
-    }
-  });
-  return lines;
-}
+// Lines: each problem at the line of its field (indexTomlLines finds them), or of the
+// nearest table or key around it.
 
 /** The line of a path, or of its nearest enclosing key or table that has one. */
 function lineOf(lines: Map<string, number>, path: Path): number | undefined {
   for (let n = path.length; n > 0; n--) {
-    const line = lines.get(formatPath(path.slice(0, n)));
+    const line = lines.get(formatTomlPath(path.slice(0, n)));
     if (line !== undefined) return line;
   }
   return undefined;
 }
 
 function toConfigErrors(problems: Problem[], text: string, file: string): ConfigErrors {
-  const lines = indexLines(text);
+  const lines = indexTomlLines(text);
   const located = problems.map((p) => {
     const location: SourceLocation = { file };
     const line = lineOf(lines, p.path);
     if (line !== undefined) location.line = line;
-    if (p.path.length > 0) location.field = formatPath(p.path);
+    if (p.path.length > 0) location.field = formatTomlPath(p.path);
     return { line: line ?? Number.MAX_SAFE_INTEGER, error: new ConfigError(p.message, location) };
   });
   // Stable sort: problems on the same line keep the schema's order.
@@ -514,7 +453,7 @@ export function loadConfig(text: string, file: string, env: ConfigEnv = {}): Con
 
 /** The 1-based line of a field (`repositories[2].path`) in a configuration's text, when it is there. */
 export function fieldLine(text: string, field: string): number | undefined {
-  return indexLines(text).get(field);
+  return indexTomlLines(text).get(field);
 }
 
 /**

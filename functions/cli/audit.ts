@@ -8,13 +8,12 @@ import { HttpClient } from '../adapters/http-client.ts';
 import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { USER_AGENT } from '../app/version.ts';
-import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
-import type { CrateLookup } from '../core/ports.ts';
-import { auditRepository, lookUpCrates } from '../app/audit-lockfile.ts';
+import type { IndexSource, RepoFile } from '../core/ports.ts';
+import { auditRepositoryFiles } from '../app/audit-lockfile.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import { AdvisoryDbError, ConfigError, errorMessage } from '../core/errors.ts';
-import { DENY_KINDS, isDenyKind, type DenyKind, type Ignore } from '../core/policy.ts';
-import { policyFromFiles, type RepoPolicy } from '../core/repo-ignores.ts';
+import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
+import { POLICY_FILES } from '../core/repo-paths.ts';
 import type { ScanResult } from '../core/result.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { renderSarif } from './render-sarif.ts';
@@ -61,10 +60,10 @@ function render(result: ScanResult, format: Format, color: boolean): string {
   }
 }
 
-/** The ignores and denials the repository keeps for cargo-audit and cargo-deny, if any. */
-async function readRepoPolicy(dir: string): Promise<RepoPolicy> {
-  const files: { path: string; text: string }[] = [];
-  for (const path of [join(dir, '.cargo', 'audit.toml'), join(dir, 'deny.toml')]) {
+/** The files the repository keeps for cargo-audit and cargo-deny (`.cargo/audit.toml`, `deny.toml`), those that are there. */
+async function readPolicyFiles(dir: string): Promise<RepoFile[]> {
+  const files: RepoFile[] = [];
+  for (const path of POLICY_FILES.map((file) => join(dir, file))) {
     try {
       files.push({ path, text: await readFile(path, 'utf8') });
     } catch (error) {
@@ -72,39 +71,22 @@ async function readRepoPolicy(dir: string): Promise<RepoPolicy> {
       throw new UsageError(`cannot read ${path}: ${errorMessage(error)}`);
     }
   }
-  try {
-    return policyFromFiles(files);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(`${error.message} (or pass --no-repo-config)`);
-    throw error;
-  }
+  return files;
 }
 
 const DEFAULT_INDEX = 'https://index.crates.io/';
-
-/** The lockfile parsed, or undefined: its error is reported by the audit itself. */
-function parseQuietly(text: string, path: string): Lockfile | undefined {
-  try {
-    return parseLockfile(text, path);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Where index files are cached between runs: $CRATEWATCH_CACHE, else the user's cache folder. */
 function cacheDir(env: NodeJS.ProcessEnv): string {
   return env.CRATEWATCH_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cratewatch');
 }
 
-/** What the index says of the lockfile's crates.io packages. */
-async function askIndex(lockfile: Lockfile, indexUrl: string, env: NodeJS.ProcessEnv): Promise<Map<string, CrateLookup>> {
+/** The crates.io sparse index at `indexUrl`, with its cache. */
+function openIndex(indexUrl: string, env: NodeJS.ProcessEnv): { source: IndexSource; cache: ObjectHttpCache } {
   const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: 30_000, retries: 3 });
   // The same cache as `scan` keeps, in its own folder: index files packed in one file.
   const cache = new ObjectHttpCache(new FsObjectStore(cacheDir(env)), () => new Date());
-  const source = new SparseIndexSource({ baseUrl: indexUrl, cache, http, concurrency: 16 });
-  const lookups = await lookUpCrates(source, [lockfile]);
-  await cache.compact().catch(() => undefined); // only a cache: the next run asks again
-  return lookups;
+  return { source: new SparseIndexSource({ baseUrl: indexUrl, cache, http, concurrency: 16 }), cache };
 }
 
 /** Runs `cratewatch audit` with the arguments after the command name; resolves to the exit code. */
@@ -155,22 +137,26 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   }
   for (const d of db.diagnostics) io.stderr.write(`warning: skipped advisory ${d.message}\n`);
 
-  const parsed = parseQuietly(text, lockfilePath);
-  const index = values.offline || !parsed ? undefined : await askIndex(parsed, values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env);
-
-  const repo = values['no-repo-config'] ? { ignores: [], deny: [] } : await readRepoPolicy(dirname(lockfilePath));
-  const ignores: Ignore[] = [...values.ignore.map((id) => ({ id, reason: 'ignored with --ignore on the command line' })), ...repo.ignores];
-  for (const kind of repo.deny) if (!deny.includes(kind)) deny.push(kind);
-  const result = auditRepository({
-    repository: { name: basename(dirname(resolve(lockfilePath))), source: 'local', ref: null, commit: null },
-    lockfiles: [{ path: lockfilePath, text, ...(parsed ? { parsed } : {}) }],
-    ...(index ? { index } : {}),
-    db,
-    dbLocation: source.location,
-    ignores,
-    deny,
-    now: io.now(),
-  });
+  const policyFiles = values['no-repo-config'] ? [] : await readPolicyFiles(dirname(lockfilePath));
+  const index = values.offline ? null : openIndex(values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env);
+  let result: ScanResult;
+  try {
+    result = await auditRepositoryFiles({
+      repository: { name: basename(dirname(resolve(lockfilePath))), source: 'local', ref: null, commit: null },
+      files: { lockfiles: [{ path: lockfilePath, text }], manifests: [], policyFiles },
+      index: index?.source ?? null,
+      db,
+      dbLocation: source.location,
+      ignores: values.ignore.map((id) => ({ id, reason: 'ignored with --ignore on the command line' })),
+      deny,
+      now: io.now(),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`${error.message} (or pass --no-repo-config)`);
+    throw error;
+  }
+  // Only a cache, written when the index was asked (the lockfile parsed): the next run asks again.
+  if (index && result.lockfiles.some((l) => l.status !== 'error')) await index.cache.compact().catch(() => undefined);
   const color = format === 'table' && io.stdout.isTTY === true && !io.env.NO_COLOR;
   io.stdout.write(render(result, format, color));
   for (const lockfile of result.lockfiles) {

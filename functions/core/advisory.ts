@@ -4,11 +4,10 @@ import { TomlDate } from 'smol-toml';
 import { affectedRanges, type AffectedRange } from './advisory-ranges.ts';
 import { AdvisoryParseError, errorMessage } from './errors.ts';
 import { scoreCvss, type CvssScore } from './severity.ts';
-import { parseTomlIn } from './toml.ts';
+import { indexTomlLines, parseTomlIn } from './toml.ts';
 
 /** `informational` values RustSec defines; other strings are kept as they are but never reported. */
 export const INFORMATIONAL_KINDS = ['unmaintained', 'unsound', 'notice'] as const;
-export type InformationalKind = (typeof INFORMATIONAL_KINDS)[number];
 
 export interface AffectedQualifiers {
   arch: string[];
@@ -34,7 +33,6 @@ export interface Advisory {
   /** `YYYY-MM-DD` when the advisory was withdrawn. */
   withdrawn?: string;
   license?: string;
-  expectDeleted: boolean;
   /** Registry source the advisory applies to, when it is not crates.io. */
   source?: string;
   affected?: AffectedQualifiers;
@@ -59,8 +57,7 @@ export interface AdvisoryDb {
   revision: string;
   /** Advisories for crates (`crates/`), by package name. */
   byPackage: ReadonlyMap<string, readonly Advisory[]>;
-  /** Toolchain advisories (`rust/`): kept for later, never matched against lockfiles. */
-  toolchain: readonly Advisory[];
+  /** Every advisory read, toolchain ones (`rust/`, never matched against lockfiles) included. */
   advisoryCount: number;
   diagnostics: AdvisoryDiagnostic[];
   /** ISO time the database was downloaded, when it came over the network. */
@@ -149,10 +146,23 @@ function splitFrontMatter(text: string, file: string): { toml: string; body: str
   return { toml: rest.slice(0, close.index), body: rest.slice(close.index + close[0].length) };
 }
 
+/**
+ * The `# Title` line and what follows. The heading is taken apart by hand: one regular
+ * expression with `(.+?)[ \t]*#*[ \t]*` backtracks for minutes over a title with a long run
+ * of spaces.
+ */
 function splitTitle(body: string, file: string, line: number): { title: string; description: string } {
-  const match = /^\s*#[ \t]+(.+?)[ \t]*#*[ \t]*(?:\r?\n|$)/.exec(body);
-  if (!match) throw new AdvisoryParseError('no "# Title" heading after the front matter', { file, line });
-  return { title: match[1]!, description: body.slice(match[0].length).trim() };
+  const start = body.length - body.trimStart().length;
+  const end = body.indexOf('\n', start);
+  const heading = (end === -1 ? body.slice(start) : body.slice(start, end)).replace(/\r$/, '');
+  const opening = /^#[ \t]+/.exec(heading);
+  let title = opening ? heading.slice(opening[0].length).trimEnd() : '';
+  // An ATX heading's closing `#`s go only when a space or tab stands before them (or they are all there is).
+  let closing = title.length;
+  while (closing > 0 && title[closing - 1] === '#') closing--;
+  if (closing < title.length && (closing === 0 || title[closing - 1] === ' ' || title[closing - 1] === '\t')) title = title.slice(0, closing).trimEnd();
+  if (!opening || title === '') throw new AdvisoryParseError('no "# Title" heading after the front matter', { file, line });
+  return { title, description: end === -1 ? '' : body.slice(end + 1).trim() };
 }
 
 /**
@@ -162,15 +172,11 @@ function splitTitle(body: string, file: string, line: number): { title: string; 
 export function parseAdvisory(text: string, path: string): Advisory {
   const { toml, body } = splitFrontMatter(text, path);
   const doc = parseTomlIn(toml, path, (message, location, options) => new AdvisoryParseError(message, location, options), 1);
-  const tomlLines = toml.split('\n');
+  // Indexed only when a problem needs a line; the front matter starts on the file's second line.
+  let tomlLines: Map<string, number> | undefined;
   const lineOf = (section: string) => (key: string) => {
-    let inSection = false;
-    for (let i = 0; i < tomlLines.length; i++) {
-      const line = tomlLines[i]!.trim();
-      if (line.startsWith('[')) inSection = line === `[${section}]`;
-      else if (inSection && new RegExp(`^"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s*=`).test(line)) return i + 2;
-    }
-    return undefined;
+    const line = (tomlLines ??= indexTomlLines(toml)).get(`${section}.${key}`);
+    return line === undefined ? undefined : line + 1;
   };
   const top = new FieldReader(doc, '', path, () => undefined);
   const advisory = new FieldReader(top.subtable('advisory'), 'advisory', path, lineOf('advisory'));
@@ -195,7 +201,8 @@ export function parseAdvisory(text: string, path: string): Advisory {
       advisory.fail('cvss', `a CVSS v3.0, v3.1 or v4.0 vector (${errorMessage(error)})`);
     }
   }
-  const { title, description } = splitTitle(body, path, toml.split('\n').length + 2);
+  // The line after the closing fence, or the fence itself when nothing follows it.
+  const { title, description } = splitTitle(body, path, Math.min(toml.split('\n').length + 2, text.split('\n').length));
   const result: Advisory = {
     id: advisory.requiredString('id'),
     package: advisory.requiredString('package'),
@@ -205,7 +212,6 @@ export function parseAdvisory(text: string, path: string): Advisory {
     keywords: advisory.strings('keywords'),
     aliases: advisory.strings('aliases'),
     related: advisory.strings('related'),
-    expectDeleted: advisory.boolean('expect-deleted'),
     patched,
     unaffected,
     ranges,
@@ -213,6 +219,8 @@ export function parseAdvisory(text: string, path: string): Advisory {
     description,
     path,
   };
+  // Never used, but RustSec refuses a file whose `expect-deleted` is not true or false, and so does cratewatch.
+  advisory.boolean('expect-deleted');
   const optional = {
     url: advisory.string('url'),
     informational: advisory.string('informational'),
@@ -246,11 +254,11 @@ function scopeOf(path: string): 'crates' | 'rust' | undefined {
 /**
  * Builds the database from its files (paths relative to its root). Only `.md` files
  * under `crates/` and `rust/` are advisories; one that fails to parse becomes a
- * diagnostic and the rest still load.
+ * diagnostic and the rest still load. Toolchain advisories (`rust/`) are checked and
+ * counted, never matched: a lockfile locks no toolchain.
  */
 export function buildAdvisoryDb(files: Iterable<AdvisoryFile>, revision: string): AdvisoryDb {
   const byPackage = new Map<string, Advisory[]>();
-  const toolchain: Advisory[] = [];
   const diagnostics: AdvisoryDiagnostic[] = [];
   let advisoryCount = 0;
   for (const file of files) {
@@ -265,13 +273,10 @@ export function buildAdvisoryDb(files: Iterable<AdvisoryFile>, revision: string)
       continue;
     }
     advisoryCount++;
-    if (scope === 'rust') {
-      toolchain.push(advisory);
-      continue;
-    }
+    if (scope === 'rust') continue;
     const list = byPackage.get(advisory.package);
     if (list) list.push(advisory);
     else byPackage.set(advisory.package, [advisory]);
   }
-  return { revision, byPackage, toolchain, advisoryCount, diagnostics, fetchedAt: null };
+  return { revision, byPackage, advisoryCount, diagnostics, fetchedAt: null };
 }

@@ -1,6 +1,6 @@
-// Cargo version requirements: parsing the syntax Cargo accepts and converting it to a
-// `semver` (npm) range with Cargo's meaning, so `semver` can do the matching.
-import semver from 'semver';
+// Cargo version requirements: parsing the syntax Cargo accepts into comparators (the
+// advisory ranges are built from them), and Cargo's semver compatibility of two versions.
+import type semver from 'semver';
 import { VersionReqError } from './errors.ts';
 
 /** `*` is a bare star (any version); `x` is a wildcard after a major (`1.*`, `1.2.x`). */
@@ -84,35 +84,6 @@ export function parseCargoReq(input: string): Comparator[] {
   if (trimmed === '') throw new VersionReqError(input, 'it is empty');
   if (trimmed === '*') return [{ op: '*', major: 0, pre: '' }];
   return trimmed.split(',').map((part) => parseComparator(part, input));
-}
-
-/** The comparator's version as text, leaving out the parts it leaves out (`1.2`). */
-export function comparatorVersion(c: Comparator): string {
-  let text = String(c.major);
-  if (c.minor !== undefined) text += `.${c.minor}`;
-  if (c.patch !== undefined) text += `.${c.patch}`;
-  if (c.pre !== '') text += `-${c.pre}`;
-  return text;
-}
-
-function toNpmComparator(c: Comparator): string {
-  if (c.op === '*') return '*';
-  if (c.op === 'x') return c.minor === undefined ? `${c.major}.x` : `${c.major}.${c.minor}.x`;
-  return `${c.op}${comparatorVersion(c)}`;
-}
-
-/**
- * Converts a Cargo requirement to an equivalent `semver` range string.
- * `cargoReqToNpmRange('1.2, <1.5')` is `'^1.2 <1.5'`. The partial-version and
- * prerelease rules of the two agree, so only the syntax differs.
- */
-export function cargoReqToNpmRange(input: string): string {
-  return parseCargoReq(input).map(toNpmComparator).join(' ');
-}
-
-/** True when `version` satisfies the Cargo requirement `req` with Cargo's rules. */
-export function satisfiesCargoReq(version: string, req: string): boolean {
-  return semver.satisfies(version, cargoReqToNpmRange(req));
 }
 
 /**

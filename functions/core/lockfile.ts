@@ -4,7 +4,7 @@
 // only a lockfile Cargo itself refuses is an error.
 import semver from 'semver';
 import { formatLocation, LockfileParseError, type SourceLocation } from './errors.ts';
-import { parseTomlIn } from './toml.ts';
+import { indexTomlLines, parseTomlIn, type TomlLines } from './toml.ts';
 
 export const CRATES_IO_REGISTRY = 'registry+https://github.com/rust-lang/crates.io-index';
 export const CRATES_IO_SPARSE = 'sparse+https://index.crates.io/';
@@ -55,11 +55,6 @@ export interface Lockfile {
   roots: number[];
   /** The dependency entries dropped because they name no single package, in file order. */
   warnings: LockfileWarning[];
-}
-
-/** `name@version`, the spec `cargo update -p` takes. */
-export function packageSpec(pkg: Pick<LockedPackage, 'name' | 'version'>): string {
-  return `${pkg.name}@${pkg.version}`;
 }
 
 /** The git reference of a source's query, as Cargo reads it: the last of `branch` (or the older `ref`), `tag`, `rev` wins. */
@@ -140,41 +135,15 @@ function sourceIdentity(source: PackageSource, masterIsDefault: boolean): string
   return `git ${canonicalGitUrl(source.url)} ${reference}`;
 }
 
-/** Line numbers of a `[[package]]` (or `[root]`) table and of the keys inside it. */
+/** The line of a `[[package]]` (or `[root]`) table and of the keys inside it. */
 interface PackageBlock {
   line: number;
-  keys: Map<string, number>;
+  keyLine: (key: string) => number | undefined;
 }
 
-interface Blocks {
-  packages: PackageBlock[];
-  root?: PackageBlock;
-  /** The `[metadata]` header. */
-  metadata?: number;
-}
-
-function indexBlocks(lines: readonly string[]): Blocks {
-  const blocks: Blocks = { packages: [] };
-  let current: PackageBlock | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line.startsWith('[')) {
-      current = undefined;
-      if (/^\[\[\s*package\s*\]\]/.test(line)) {
-        current = { line: i + 1, keys: new Map() };
-        blocks.packages.push(current);
-      } else if (/^\[\s*root\s*\]/.test(line)) {
-        current = { line: i + 1, keys: new Map() };
-        blocks.root = current;
-      } else if (/^\[\s*metadata\s*\]/.test(line)) {
-        blocks.metadata = i + 1;
-      }
-    } else if (current) {
-      const key = /^"?([A-Za-z0-9_-]+)"?\s*=/.exec(line);
-      if (key) current.keys.set(key[1]!, i + 1);
-    }
-  }
-  return blocks;
+/** The table at `path` (`package[3]`, `root`) in the text's lines (`indexTomlLines`); line 1 when it has no header. */
+function packageBlock(tomlLines: TomlLines, path: string): PackageBlock {
+  return { line: tomlLines.get(path) ?? 1, keyLine: (key) => tomlLines.get(`${path}.${key}`) };
 }
 
 function lineOf(lines: readonly string[], from: number, needle: string): number {
@@ -200,7 +169,7 @@ interface RawPackage {
 
 /** Reads one `[[package]]` entry (or the `[root]` table); `label` names it while it has no name. */
 function readPackage(raw: unknown, label: string, block: PackageBlock, file: string): RawPackage {
-  const at = (field: string) => ({ file, line: block.keys.get(field) ?? block.line, field });
+  const at = (field: string) => ({ file, line: block.keyLine(field) ?? block.line, field });
   if (!isTable(raw)) throw new LockfileParseError(`${label} is not a table`, { file, line: block.line });
   const { name, version, source, checksum, dependencies } = raw;
   if (typeof name !== 'string' || name === '') {
@@ -361,7 +330,7 @@ function resolveDependencies(packages: readonly RawPackage[], table: PackageTabl
     for (const dep of pkg.dependencies) {
       const where = (): SourceLocation & { line: number } => ({
         file,
-        line: lineOf(lines, pkg.block.keys.get('dependencies') ?? pkg.block.line, `"${dep}"`),
+        line: lineOf(lines, pkg.block.keyLine('dependencies') ?? pkg.block.line, `"${dep}"`),
         field: 'dependencies',
       });
       const entry = table.entry(dep);
@@ -390,17 +359,16 @@ function resolveDependencies(packages: readonly RawPackage[], table: PackageTabl
 function metadataChecksums(
   metadata: unknown,
   table: PackageTable,
-  lines: readonly string[],
-  blocks: Blocks,
+  tomlLines: TomlLines,
   file: string,
 ): { checksums: Map<number, string | undefined>; keys: number } {
   const checksums = new Map<number, string | undefined>();
   let keys = 0;
   if (metadata === undefined) return { checksums, keys };
-  const header = blocks.metadata ?? lineOf(lines, 1, 'metadata');
+  const header = tomlLines.get('metadata') ?? 1;
   if (!isTable(metadata)) throw new LockfileParseError('`metadata` is not a table', { file, line: header, field: 'metadata' });
   for (const [key, value] of Object.entries(metadata)) {
-    const where = () => ({ file, line: lineOf(lines, header, JSON.stringify(key)), field: 'metadata' });
+    const where = () => ({ file, line: tomlLines.get(`metadata.${key}`) ?? header, field: 'metadata' });
     if (typeof value !== 'string') throw new LockfileParseError(`[metadata] key ${JSON.stringify(key)} has a value that is not a string`, where());
     if (!key.startsWith('checksum ')) continue;
     keys++;
@@ -413,13 +381,13 @@ function metadataChecksums(
 }
 
 /** The `version` key, when the file has one (v3 on); v1 and v2 have none. */
-function explicitFormat(doc: Record<string, unknown>, file: string, lines: readonly string[]): LockfileFormat | undefined {
+function explicitFormat(doc: Record<string, unknown>, file: string, tomlLines: TomlLines): LockfileFormat | undefined {
   const { version } = doc;
   if (version === undefined) return undefined;
   if (version === 1 || version === 2 || version === 3 || version === 4) return version;
   throw new LockfileParseError(
     `lockfile format version ${JSON.stringify(version)} is not one cratewatch reads (1 to 4); a newer Cargo may have written it`,
-    { file, line: lineOf(lines, 1, 'version'), field: 'version' },
+    { file, line: tomlLines.get('version') ?? 1, field: 'version' },
   );
 }
 
@@ -431,24 +399,24 @@ function explicitFormat(doc: Record<string, unknown>, file: string, lines: reado
 export function parseLockfile(text: string, file: string): Lockfile {
   const doc = parseTomlIn(text, file, (message, location, options) => new LockfileParseError(message, location, options));
   const lines = text.split(/\r?\n/);
+  const tomlLines = indexTomlLines(text);
   const rawPackages = doc.package ?? [];
   if (!Array.isArray(rawPackages)) {
     throw new LockfileParseError('`package` is a table, not a list of [[package]] entries: is this a Cargo.toml?', {
       file,
-      line: lineOf(lines, 1, '[package]'),
+      line: tomlLines.get('package') ?? 1,
       field: 'package',
     });
   }
-  const blocks = indexBlocks(lines);
-  const packages = rawPackages.map((raw, i) => readPackage(raw, `package #${i + 1}`, blocks.packages[i] ?? { line: 1, keys: new Map() }, file));
+  const packages = rawPackages.map((raw, i) => readPackage(raw, `package #${i + 1}`, packageBlock(tomlLines, `package[${i}]`), file));
   // Lockfiles written before late 2017 (rust-lang/cargo#4571) keep the root crate in `[root]`; Cargo reads it as the first package.
-  if (doc.root !== undefined) packages.unshift(readPackage(doc.root, 'the [root] package', blocks.root ?? { line: 1, keys: new Map() }, file));
-  const explicit = explicitFormat(doc, file, lines);
+  if (doc.root !== undefined) packages.unshift(readPackage(doc.root, 'the [root] package', packageBlock(tomlLines, 'root'), file));
+  const explicit = explicitFormat(doc, file, tomlLines);
   rejectTwice(packages, file);
 
   const table = new PackageTable(packages, explicit === undefined || explicit <= 2);
   const { dependencies, warnings } = resolveDependencies(packages, table, lines, file);
-  const fromMetadata = metadataChecksums(doc.metadata, table, lines, blocks, file);
+  const fromMetadata = metadataChecksums(doc.metadata, table, tomlLines, file);
   // Without a `version` key Cargo starts from v1 and takes v2 once it sees inline checksums or v2's short entries.
   let format: LockfileFormat = explicit ?? (packages.some((p) => p.checksum !== undefined) || table.shortForm ? 2 : 1);
   const checksums = new Map<number, string | undefined>();

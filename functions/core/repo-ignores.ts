@@ -3,7 +3,7 @@
 import type { Ignore } from './policy.ts';
 import { ConfigError, type SourceLocation } from './errors.ts';
 import { isDenyKind, type DenyKind } from './policy.ts';
-import { parseTomlIn } from './toml.ts';
+import { indexTomlLines, parseTomlIn } from './toml.ts';
 
 export interface RepoPolicy {
   ignores: Ignore[];
@@ -14,12 +14,9 @@ function parse(text: string, file: string): Record<string, unknown> {
   return parseTomlIn(text, file, (message, location, options) => new ConfigError(message, location, options));
 }
 
-function lineOf(text: string, key: string): number | undefined {
-  const index = text.split('\n').findIndex((line) => new RegExp(`^\\s*${key}\\s*=`).test(line));
-  return index === -1 ? undefined : index + 1;
-}
-
-function located(file: string, line: number | undefined, field: string): SourceLocation {
+/** Where `field` (`advisories.ignore`) is: its file, and its line when the text has it on one. */
+function located(file: string, text: string, field: string): SourceLocation {
+  const line = indexTomlLines(text).get(field);
   return line === undefined ? { file, field } : { file, line, field };
 }
 
@@ -35,11 +32,11 @@ export function parseCargoAuditToml(text: string, file: string): RepoPolicy {
   const doc = parse(text, file);
   const { ignore = [] } = table(doc.advisories);
   if (!Array.isArray(ignore) || !ignore.every((id) => typeof id === 'string')) {
-    throw new ConfigError('expected a list of advisory ids', located(file, lineOf(text, 'ignore'), 'advisories.ignore'));
+    throw new ConfigError('expected a list of advisory ids', located(file, text, 'advisories.ignore'));
   }
   const { deny = [] } = table(doc.output);
   if (!Array.isArray(deny) || !deny.every((kind) => typeof kind === 'string' && isDenyKind(kind))) {
-    throw new ConfigError('expected a list of warnings, unmaintained, unsound, notice or yanked', located(file, lineOf(text, 'deny'), 'output.deny'));
+    throw new ConfigError('expected a list of warnings, unmaintained, unsound, notice or yanked', located(file, text, 'output.deny'));
   }
   return { ignores: ignore.map((id: string) => ({ id, reason: `ignored in ${file}` })), deny: deny as DenyKind[] };
 }
@@ -53,7 +50,7 @@ export function parseDenyToml(text: string, file: string): RepoPolicy {
   const doc = parse(text, file);
   const { ignore = [] } = table(doc.advisories);
   const fail = (): never => {
-    throw new ConfigError('expected a list of advisory ids or { id, reason } tables', located(file, lineOf(text, 'ignore'), 'advisories.ignore'));
+    throw new ConfigError('expected a list of advisory ids or { id, reason } tables', located(file, text, 'advisories.ignore'));
   };
   if (!Array.isArray(ignore)) fail();
   const ignores: Ignore[] = [];
