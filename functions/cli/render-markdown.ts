@@ -7,6 +7,22 @@ function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/([<>*_`[\]])/g, '\\$1');
 }
 
+/**
+ * Text as a code span, fenced with more backticks than any run inside it: a backtick in a
+ * crate name or path must not end the span and turn the rest into Markdown or HTML.
+ */
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const inner = text.replace(/\r?\n/g, ' ');
+  return longest > 0 ? `${fence} ${inner} ${fence}` : `${fence}${inner}${fence}`;
+}
+
+/** A code span in a table cell: GFM splits cells on `|` even inside code, unless it is escaped. */
+function codeCell(text: string): string {
+  return code(text).replace(/\|/g, '\\|');
+}
+
 /** A URL from the database made safe inside a Markdown link in a table cell. */
 function linkTarget(url: string): string {
   return encodeURI(decodeUriSafe(url)).replace(/[|()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -27,15 +43,15 @@ function advisoryLink(f: Finding): string {
 }
 
 function fixCell(f: Finding): string {
-  return f.fix.command ? `\`${f.fix.command}\`` : cell(f.fix.summary);
+  return f.fix.command ? codeCell(f.fix.command) : cell(f.fix.summary);
 }
 
 export function renderMarkdown(result: ScanResult): string {
   const out: string[] = ['## cratewatch audit', ''];
   const c = result.counts;
-  out.push(`**${result.status}**: ${plural(c.findings, 'finding')}, ${plural(c.ignored, 'ignored finding')}, ${plural(c.duplicates, 'duplicate crate')} · advisory db \`${result.advisoryDb.revision}\``, '');
+  out.push(`**${result.status}**: ${plural(c.findings, 'finding')}, ${plural(c.ignored, 'ignored finding')}, ${plural(c.duplicates, 'duplicate crate')} · advisory db ${code(result.advisoryDb.revision)}`, '');
   for (const lockfile of result.lockfiles) {
-    out.push(`### \`${lockfile.path}\``, '');
+    out.push(`### ${code(lockfile.path)}`, '');
     for (const e of lockfile.errors) out.push(`> **Error:** ${cell(e.message)}`, '');
     if (lockfile.status === 'scanned-nothing') out.push('Scanned nothing: the lockfile has no packages.', '');
     if (lockfile.findings.length > 0) {
@@ -55,7 +71,7 @@ export function renderMarkdown(result: ScanResult): string {
       out.push('', '</details>', '');
     }
     for (const p of lockfile.ignoreProblems) {
-      out.push(`- :warning: ignore of \`${p.id}\` ${p.problem === 'expired' ? `expired on ${p.until}` : 'matched nothing'}`);
+      out.push(`- :warning: ignore of ${code(p.id)} ${p.problem === 'expired' ? `expired on ${p.until}` : 'matched nothing'}`);
     }
     if (lockfile.ignoreProblems.length > 0) out.push('');
     if (lockfile.outdated.length > 0) {

@@ -29,6 +29,11 @@ function artifactUri(path: string): string {
   return path.split(/[\\/]/).filter((part) => part !== '.').map(encodeURIComponent).join('/');
 }
 
+/** Plain text as Markdown that shows it as it is: backslashes before what would make code, emphasis, links, HTML or entities. */
+function plainMarkdown(text: string): string {
+  return text.replace(/[\\`*_[\]<>|&~]/g, '\\$&');
+}
+
 function rule(f: Finding): Record<string, unknown> {
   const id = findingId(f);
   const advisory = f.advisory;
@@ -37,13 +42,15 @@ function rule(f: Finding): Record<string, unknown> {
   const severity = securitySeverity(f);
   if (severity !== undefined) properties['security-severity'] = severity;
   const helpText = [advisory?.description ?? title, '', `Fix: ${f.fix.summary}`].join('\n');
+  // The description is the advisory's own Markdown; the title and fix name the crate, which a lockfile may name `<img …>`.
+  const helpMarkdown = [advisory?.description ?? plainMarkdown(title), '', `Fix: ${plainMarkdown(f.fix.summary)}`].join('\n');
   return {
     id,
     name: id.replace(/[^A-Za-z0-9]/g, ''),
     shortDescription: { text: title },
     fullDescription: { text: title },
     ...(advisory ? { helpUri: advisory.url ?? `https://rustsec.org/advisories/${id}.html` } : {}),
-    help: { text: helpText, markdown: helpText },
+    help: { text: helpText, markdown: helpMarkdown },
     defaultConfiguration: { level: LEVEL[f.severity] },
     properties,
   };

@@ -1,9 +1,10 @@
 // Where the handlers get their settings: the configuration from an SSM parameter and the
 // GitHub token from a Secrets Manager secret (loopback stand-ins), read once per cold start;
-// the token opens the private repository and appears in no log line and no stored object.
+// the token opens the private repository and appears in no log line, no stored object, no
+// alert, no handler output and no page of the built site.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { portfolioConfig, RESULTS_BUCKET, startCloudHarness, type CloudHarness } from '../helpers/cloud-harness.ts';
+import { portfolioConfig, RESULTS_BUCKET, runFanOut, SITE_BUCKET, startCloudHarness, type CloudHarness } from '../helpers/cloud-harness.ts';
 import { startParameterServer, type ParameterServer } from '../helpers/parameter-server.ts';
 
 const TOKEN = 'server-side-token';
@@ -48,6 +49,24 @@ describe('handler settings from SSM and Secrets Manager', () => {
     const authorized = cloud.github.requests.filter((r) => r.headers.authorization !== undefined);
     expect(authorized.length).toBeGreaterThan(0);
   }, 60_000);
+
+  // Before the checks of the logs and the results bucket below, so that they cover this run's steps too.
+  it('answers, alerts and builds the report without the token: handler outputs, SNS messages, the site bucket', async () => {
+    const run = await runFanOut(cloud);
+    expect(run.prepared.repositories.map((r) => r.repo).sort()).toEqual(['app', 'clean', 'secret']);
+    expect(JSON.stringify(run)).not.toContain(TOKEN);
+    expect(cloud.sns.published.length).toBeGreaterThan(0);
+    for (const message of cloud.sns.published) expect(JSON.stringify(message)).not.toContain(TOKEN);
+    const report = await cloud.handlers.buildReport({});
+    expect(report.uploaded).toBeGreaterThan(10);
+    const client = cloud.s3.client();
+    const listing = await client.send(new ListObjectsV2Command({ Bucket: SITE_BUCKET }));
+    expect(listing.Contents?.length).toBe(report.uploaded);
+    for (const { Key } of listing.Contents ?? []) {
+      const body = await (await client.send(new GetObjectCommand({ Bucket: SITE_BUCKET, Key }))).Body!.transformToString('latin1');
+      expect({ Key, leaked: body.includes(TOKEN) }).toEqual({ Key, leaked: false });
+    }
+  }, 180_000);
 
   it('logs structured JSON lines with static messages, and never the token', async () => {
     const lines = logged.join('').split('\n').filter((l) => l.startsWith('{'));

@@ -147,12 +147,25 @@ export function rawJsonUrl(name: string): string {
   return `${siteBase()}repos/${encodeURIComponent(name)}/latest.json`;
 }
 
+/**
+ * A crate name or advisory id as the one path segment of its page, the same in the page's
+ * file name and in every link to it. Real names (letters, digits, `-`, `_`) stay as they are;
+ * anything else — a lockfile may name a crate `..`, `a/b` or `<img …>` — becomes `~` and its
+ * UTF-8 bytes in hex, which no real name can be, so a page never lands outside its folder.
+ *
+ * @example pageSegment('serde_json') // 'serde_json'; pageSegment('..') // '~2e2e'
+ */
+export function pageSegment(name: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(name)) return name;
+  return `~${Array.from(new TextEncoder().encode(name), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
 export function advisoryUrl(id: string): string {
-  return `${siteBase()}advisories/${encodeURIComponent(id)}/`;
+  return `${siteBase()}advisories/${pageSegment(id)}/`;
 }
 
 export function crateUrl(name: string): string {
-  return `${siteBase()}crates/${encodeURIComponent(name)}/`;
+  return `${siteBase()}crates/${pageSegment(name)}/`;
 }
 
 export function badgeUrl(name: string): string {
