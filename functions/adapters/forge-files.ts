@@ -5,8 +5,10 @@
 // files. Shared by both sources, named as a shared helper in the architecture test.
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import type { HttpCache } from '../core/ports.ts';
+import type { HttpCache, RepoFile } from '../core/ports.ts';
 import { isInSkippedDir, POLICY_FILES } from '../core/repo-paths.ts';
+import type { FileSource, ForgeApi } from './forge-api.ts';
+import { BodyTooLargeError, type HttpResponse } from './http-client.ts';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -267,4 +269,63 @@ export class RepoFileCache {
       // Only a cache: the next run reads the files again.
     }
   }
+}
+
+/** One Cargo file to read, and how this forge reads it. */
+export interface CargoFileRead {
+  api: ForgeApi;
+  /** The repository, as messages name it. */
+  where: string;
+  at: { commit: string; ref: string };
+  /** The path reported (a link's own path when `entry.read` is its target). */
+  path: string;
+  entry: TreeFile | undefined;
+  source: FileSource;
+  maxFileBytes: number;
+  /** GETs the raw file at `readPath` with these extra headers; statuses other than 2xx come back. */
+  get(readPath: string, headers: Record<string, string>): Promise<HttpResponse>;
+  /** The error for an answer that is not 200, 304 or 404. */
+  statusError(response: HttpResponse): Error;
+}
+
+/**
+ * Reads one Cargo file for a snapshot: from the cache without a request when its blob is
+ * the one cached, else with a conditional GET (a 304 reuses the cached text). Undefined for
+ * an optional file that is not there.
+ */
+export async function readCargoFile(files: RepoFileCache, read: CargoFileRead): Promise<RepoFile | undefined> {
+  const { api, where, at, path, entry, source, maxFileBytes } = read;
+  if (entry?.size !== undefined && entry.size > maxFileBytes) throw api.overLimit(where, path, maxFileBytes, entry.size);
+  const readPath = entry?.read ?? path;
+  const known = files.known(readPath, entry?.sha);
+  if (known === null) {
+    if (source === 'optional') return undefined;
+    throw api.fileMissing(where, at, path, source);
+  }
+  if (known !== undefined) {
+    const size = Buffer.byteLength(known.text);
+    if (size > maxFileBytes) throw api.overLimit(where, path, maxFileBytes, size);
+    return { path, text: known.text };
+  }
+  const previous = files.previous(readPath);
+  let response: HttpResponse;
+  try {
+    response = await read.get(readPath, previous?.etag ? { 'if-none-match': previous.etag } : {});
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw api.overLimit(where, path, maxFileBytes, undefined, error);
+    throw error;
+  }
+  if (response.status === 304 && previous) {
+    files.remember(readPath, { ...previous, sha: entry?.sha ?? previous.sha });
+    return { path, text: previous.text };
+  }
+  if (response.status === 200) {
+    const text = decoder.decode(response.body);
+    files.remember(readPath, { sha: entry?.sha ?? null, etag: response.headers.get('etag'), text });
+    return { path, text };
+  }
+  if (response.status !== 404) throw read.statusError(response);
+  if (source !== 'optional') throw api.fileMissing(where, at, path, source);
+  files.remember(readPath, null);
+  return undefined;
 }

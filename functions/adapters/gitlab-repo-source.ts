@@ -6,7 +6,7 @@ import { RetryableHttpError, type RepoFetchError } from '../core/errors.ts';
 import type { HttpCache, RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
 import { checkedRepoPath, filesNamed, POLICY_FILES } from '../core/repo-paths.ts';
 import { ForgeApi, messageOf, type FileSource } from './forge-api.ts';
-import { cargoFiles, RepoFileCache, type ListedEntry, type TreeFile } from './forge-files.ts';
+import { cargoFiles, readCargoFile, RepoFileCache, type ListedEntry, type TreeFile } from './forge-files.ts';
 import { BodyTooLargeError, type HttpClient, type HttpResponse } from './http-client.ts';
 
 export interface GitlabRepoSourceOptions {
@@ -182,39 +182,17 @@ export class GitlabRepoSource implements RepoSource {
     entry: TreeFile | undefined,
     source: FileSource,
   ): Promise<RepoFile | undefined> {
-    const readPath = entry?.read ?? path;
-    const known = files.known(readPath, entry?.sha);
-    if (known === null) {
-      if (source === 'optional') return undefined;
-      throw this.api.fileMissing(target.where, at, path, source);
-    }
-    if (known !== undefined) {
-      const size = Buffer.byteLength(known.text);
-      if (size > this.maxFileBytes) throw this.api.overLimit(target.where, path, this.maxFileBytes, size);
-      return { path, text: known.text };
-    }
-    const previous = files.previous(readPath);
-    const url = `${target.base}/repository/files/${encodeURIComponent(readPath)}/raw?ref=${at.commit}`;
-    let response: HttpResponse;
-    try {
-      response = await this.get(target, url, this.maxFileBytes, previous?.etag ? { 'if-none-match': previous.etag } : {});
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) throw this.api.overLimit(target.where, path, this.maxFileBytes, undefined, error);
-      throw error;
-    }
-    if (response.status === 304 && previous) {
-      files.remember(readPath, { ...previous, sha: entry?.sha ?? previous.sha });
-      return { path, text: previous.text };
-    }
-    if (response.status === 200) {
-      const text = decoder.decode(response.body);
-      files.remember(readPath, { sha: entry?.sha ?? null, etag: response.headers.get('etag'), text });
-      return { path, text };
-    }
-    if (response.status !== 404) throw this.statusError(target, response, path);
-    if (source !== 'optional') throw this.api.fileMissing(target.where, at, path, source);
-    files.remember(readPath, null);
-    return undefined;
+    return readCargoFile(files, {
+      api: this.api,
+      where: target.where,
+      at,
+      path,
+      entry,
+      source,
+      maxFileBytes: this.maxFileBytes,
+      get: (readPath, headers) => this.get(target, `${target.base}/repository/files/${encodeURIComponent(readPath)}/raw?ref=${at.commit}`, this.maxFileBytes, headers),
+      statusError: (response) => this.statusError(target, response, path),
+    });
   }
 
   /** GETs from the API; the shared client retries 429 and 5xx, other statuses come back. */
