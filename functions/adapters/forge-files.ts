@@ -6,7 +6,7 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { HttpCache, RepoFile } from '../core/ports.ts';
-import { isInSkippedDir, POLICY_FILES } from '../core/repo-paths.ts';
+import { checkedRepoPath, filesNamed, isInSkippedDir, POLICY_FILES } from '../core/repo-paths.ts';
 import type { FileSource, ForgeApi } from './forge-api.ts';
 import { BodyTooLargeError, type HttpResponse } from './http-client.ts';
 
@@ -271,30 +271,102 @@ export class RepoFileCache {
   }
 }
 
-/** One Cargo file to read, and how this forge reads it. */
-export interface CargoFileRead {
+/** What a forge answers for one repository, as `readRepoFiles` asks it. */
+export interface ForgeReader {
   api: ForgeApi;
   /** The repository, as messages name it. */
   where: string;
-  at: { commit: string; ref: string };
-  /** The path reported (a link's own path when `entry.read` is its target). */
-  path: string;
-  entry: TreeFile | undefined;
-  source: FileSource;
   maxFileBytes: number;
-  /** GETs the raw file at `readPath` with these extra headers; statuses other than 2xx come back. */
-  get(readPath: string, headers: Record<string, string>): Promise<HttpResponse>;
-  /** The error for an answer that is not 200, 304 or 404. */
-  statusError(response: HttpResponse): Error;
+  /** Every entry of the tree at `commit`. */
+  listTree(commit: string): Promise<ListedEntry[]>;
+  /** GETs the raw blob `sha`, at most `maxBytes`; statuses other than 2xx come back. */
+  getBlob(sha: string, maxBytes: number): Promise<HttpResponse>;
+  /** GETs the raw file at `readPath` at `commit` with these extra headers; statuses other than 2xx come back. */
+  getFile(readPath: string, commit: string, headers: Record<string, string>): Promise<HttpResponse>;
+  /** The error for an answer about `what` that is not one this reading expects. */
+  statusError(response: HttpResponse, what: string): Error;
+}
+
+/** A symbolic link's target is a path: a blob over this is not one. */
+const MAX_LINK_BYTES = 4096;
+
+/** The Cargo files and policy files of one repository at a commit. */
+export interface RepoFiles {
+  lockfiles: RepoFile[];
+  manifests: RepoFile[];
+  policyFiles: RepoFile[];
 }
 
 /**
- * Reads one Cargo file for a snapshot: from the cache without a request when its blob is
- * the one cached, else with a conditional GET (a 304 reuses the cached text). Undefined for
- * an optional file that is not there.
+ * Reads the configured (or, without a configuration, discovered) lockfiles and manifests of
+ * `repo` and its policy files at `at`, with `files` (begun at that commit) sparing whatever
+ * was read before. The tree is listed only when something is discovered.
  */
-export async function readCargoFile(files: RepoFileCache, read: CargoFileRead): Promise<RepoFile | undefined> {
-  const { api, where, at, path, entry, source, maxFileBytes } = read;
+export async function readRepoFiles(
+  repo: { lockfiles: readonly string[] | null; manifests: readonly string[] | null },
+  at: { commit: string; ref: string },
+  files: RepoFileCache,
+  forge: ForgeReader,
+): Promise<RepoFiles> {
+  const tree = repo.lockfiles === null || repo.manifests === null ? (files.tree() ?? (await listCargoFiles(at.commit, files, forge))) : undefined;
+  const inTree = new Map(tree?.map((f) => [f.path, f]));
+  const read = (path: string, source: FileSource) => readCargoFile(files, at, path, inTree.get(path), source, forge);
+
+  const lockfiles: RepoFile[] = [];
+  for (const path of repo.lockfiles?.map((p) => checkedRepoPath(forge.where, p, 'lockfiles')) ?? filesNamed([...inTree.keys()], 'Cargo.lock')) {
+    lockfiles.push((await read(path, repo.lockfiles ? 'lockfiles' : 'tree'))!);
+  }
+  const manifests: RepoFile[] = [];
+  for (const path of repo.manifests?.map((p) => checkedRepoPath(forge.where, p, 'manifests')) ?? filesNamed([...inTree.keys()], 'Cargo.toml')) {
+    manifests.push((await read(path, repo.manifests ? 'manifests' : 'tree'))!);
+  }
+  const policyFiles: RepoFile[] = [];
+  for (const path of POLICY_FILES) {
+    // With the tree at hand only files that exist are asked for; without it a 404 means absent.
+    if (tree && !inTree.has(path)) continue;
+    const file = await read(path, tree ? 'tree' : 'optional');
+    if (file) policyFiles.push(file);
+  }
+  return { lockfiles, manifests, policyFiles };
+}
+
+/** The Cargo and policy files of the tree at `commit`, links followed; kept in `files`. */
+async function listCargoFiles(commit: string, files: RepoFileCache, forge: ForgeReader): Promise<TreeFile[]> {
+  const entries = await forge.listTree(commit);
+  const tree = await cargoFiles(entries, (sha) => files.link(sha, (s) => readLink(s, forge)));
+  files.setTree(tree);
+  return tree;
+}
+
+/** A symbolic link's target: the text of its blob. */
+async function readLink(sha: string, forge: ForgeReader): Promise<string> {
+  const what = `the symbolic link ${sha.slice(0, 12)}`;
+  let response: HttpResponse;
+  try {
+    response = await forge.getBlob(sha, MAX_LINK_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw forge.api.malformed(forge.where, what, 'target');
+    throw error;
+  }
+  if (response.status !== 200) throw forge.statusError(response, what);
+  return decoder.decode(response.body);
+}
+
+/**
+ * One file's text at the commit, reported under `path`: from the cache when the commit or
+ * the blob is the one read before, else asked for (conditionally when it was read before).
+ * `entry` is the file in the tree, when it was listed; undefined for an optional file that
+ * is not there.
+ */
+async function readCargoFile(
+  files: RepoFileCache,
+  at: { commit: string; ref: string },
+  path: string,
+  entry: TreeFile | undefined,
+  source: FileSource,
+  forge: ForgeReader,
+): Promise<RepoFile | undefined> {
+  const { api, where, maxFileBytes } = forge;
   if (entry?.size !== undefined && entry.size > maxFileBytes) throw api.overLimit(where, path, maxFileBytes, entry.size);
   const readPath = entry?.read ?? path;
   const known = files.known(readPath, entry?.sha);
@@ -310,7 +382,7 @@ export async function readCargoFile(files: RepoFileCache, read: CargoFileRead): 
   const previous = files.previous(readPath);
   let response: HttpResponse;
   try {
-    response = await read.get(readPath, previous?.etag ? { 'if-none-match': previous.etag } : {});
+    response = await forge.getFile(readPath, at.commit, previous?.etag ? { 'if-none-match': previous.etag } : {});
   } catch (error) {
     if (error instanceof BodyTooLargeError) throw api.overLimit(where, path, maxFileBytes, undefined, error);
     throw error;
@@ -324,7 +396,7 @@ export async function readCargoFile(files: RepoFileCache, read: CargoFileRead): 
     files.remember(readPath, { sha: entry?.sha ?? null, etag: response.headers.get('etag'), text });
     return { path, text };
   }
-  if (response.status !== 404) throw read.statusError(response);
+  if (response.status !== 404) throw forge.statusError(response, path);
   if (source !== 'optional') throw api.fileMissing(where, at, path, source);
   files.remember(readPath, null);
   return undefined;

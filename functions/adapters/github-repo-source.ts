@@ -4,10 +4,10 @@
 // within a budget. With a cache, an unchanged repository costs one request (the commit lookup,
 // answered 304) and a changed one only the files that changed.
 import type { RepoFetchError } from '../core/errors.ts';
-import type { HttpCache, RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
-import { checkedRepoPath, filesNamed, SKIPPED_DIRS, POLICY_FILES } from '../core/repo-paths.ts';
-import { ForgeApi, messageOf, type FileSource } from './forge-api.ts';
-import { cargoFiles, readCargoFile, RepoFileCache, type ListedEntry, type TreeFile } from './forge-files.ts';
+import type { HttpCache, RepoConfig, RepoSnapshot, RepoSource } from '../core/ports.ts';
+import { SKIPPED_DIRS } from '../core/repo-paths.ts';
+import { ForgeApi, messageOf } from './forge-api.ts';
+import { readRepoFiles, RepoFileCache, type ForgeReader, type ListedEntry } from './forge-files.ts';
 import { BodyTooLargeError, parseRetryAfter, type HttpClient, type HttpResponse } from './http-client.ts';
 
 export interface GithubRepoSourceOptions {
@@ -35,8 +35,6 @@ const RAW_MEDIA = 'application/vnd.github.raw';
 const SHA_MEDIA = 'application/vnd.github.sha';
 /** API answers (the recursive tree is at most 7 MB) are bounded separately from files. */
 const MAX_API_BYTES = 32 * 1024 * 1024;
-/** A symbolic link's blob is a path. */
-const MAX_LINK_BYTES = 4096;
 /** GitHub's advice when a rate limit gives no reset time: wait at least a minute. */
 const UNKNOWN_RESET_WAIT_MS = 60_000;
 /** A reset "now" (second precision) still gets a short wait, so it is not asked again at once. */
@@ -103,27 +101,22 @@ export class GithubRepoSource implements RepoSource {
     const ref = repo.ref ?? files.defaultBranchAt(commit) ?? (await this.defaultBranch(target));
     files.begin(commit, repo.ref === null ? ref : null);
     const at = { commit, ref };
-    const tree = repo.lockfiles === null || repo.manifests === null ? (files.tree() ?? (await this.listCargoFiles(target, commit, files))) : undefined;
-    const inTree = new Map(tree?.map((f) => [f.path, f]));
-    const read = (path: string, source: FileSource) => this.readFile(target, at, files, path, inTree.get(path), source);
-
-    const lockfiles: RepoFile[] = [];
-    for (const path of repo.lockfiles?.map((p) => checkedRepoPath(target.where, p, 'lockfiles')) ?? filesNamed([...inTree.keys()], 'Cargo.lock')) {
-      lockfiles.push((await read(path, repo.lockfiles ? 'lockfiles' : 'tree'))!);
-    }
-    const manifests: RepoFile[] = [];
-    for (const path of repo.manifests?.map((p) => checkedRepoPath(target.where, p, 'manifests')) ?? filesNamed([...inTree.keys()], 'Cargo.toml')) {
-      manifests.push((await read(path, repo.manifests ? 'manifests' : 'tree'))!);
-    }
-    const policyFiles: RepoFile[] = [];
-    for (const path of POLICY_FILES) {
-      // With the tree at hand only files that exist are asked for; without it a 404 means absent.
-      if (tree && !inTree.has(path)) continue;
-      const file = await read(path, tree ? 'tree' : 'optional');
-      if (file) policyFiles.push(file);
-    }
+    const { lockfiles, manifests, policyFiles } = await readRepoFiles(repo, at, files, this.reader(target));
     await files.save(new Date(this.now()));
     return { commit, ref, lockfiles, manifests, policyFiles };
+  }
+
+  /** How the shared file reading (forge-files.ts) asks this forge about one repository. */
+  private reader(target: Target): ForgeReader {
+    return {
+      api: this.api,
+      where: target.where,
+      maxFileBytes: this.maxFileBytes,
+      listTree: (commit) => this.listTree(target, commit),
+      getBlob: (sha, maxBytes) => this.get(target, `${target.base}/git/blobs/${encodeURIComponent(sha)}`, RAW_MEDIA, maxBytes),
+      getFile: (readPath, commit, headers) => this.get(target, `${target.base}/contents/${readPath.split('/').map(encodeURIComponent).join('/')}?ref=${commit}`, RAW_MEDIA, this.maxFileBytes, headers),
+      statusError: (response, what) => this.statusError(target, response, what),
+    };
   }
 
   private async defaultBranch(target: Target): Promise<string> {
@@ -160,14 +153,6 @@ export class GithubRepoSource implements RepoSource {
     return sha;
   }
 
-  /** The Cargo and policy files of the tree at `commit`, links followed. */
-  private async listCargoFiles(target: Target, commit: string, files: RepoFileCache): Promise<TreeFile[]> {
-    const entries = await this.listTree(target, commit);
-    const tree = await cargoFiles(entries, (sha) => files.link(sha, (s) => this.readLink(target, s)));
-    files.setTree(tree);
-    return tree;
-  }
-
   /** Every entry of the tree at `commit`; skipped folders are not entered when it must be walked. */
   private async listTree(target: Target, commit: string): Promise<ListedEntry[]> {
     const tree = await this.readTree(target, commit, true);
@@ -202,46 +187,6 @@ export class GithubRepoSource implements RepoSource {
       entries.push({ path, type, mode: typeof mode === 'string' ? mode : '', sha: entrySha, size: typeof size === 'number' ? size : undefined });
     }
     return { entries, truncated: body.truncated === true };
-  }
-
-  /** A symbolic link's target: the text of its blob. */
-  private async readLink(target: Target, sha: string): Promise<string> {
-    const what = `the symbolic link ${sha.slice(0, 12)}`;
-    let response: HttpResponse;
-    try {
-      response = await this.get(target, `${target.base}/git/blobs/${encodeURIComponent(sha)}`, RAW_MEDIA, MAX_LINK_BYTES);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) throw this.api.malformed(target.where, what, 'target');
-      throw error;
-    }
-    if (response.status !== 200) throw this.statusError(target, response, what);
-    return decoder.decode(response.body);
-  }
-
-  /**
-   * One file's text at the commit, reported under `path`: from the cache when the commit or
-   * the blob is the one read before, else asked for (conditionally when it was read before).
-   * `entry` is the file in the tree, when it was listed.
-   */
-  private async readFile(
-    target: Target,
-    at: { commit: string; ref: string },
-    files: RepoFileCache,
-    path: string,
-    entry: TreeFile | undefined,
-    source: FileSource,
-  ): Promise<RepoFile | undefined> {
-    return readCargoFile(files, {
-      api: this.api,
-      where: target.where,
-      at,
-      path,
-      entry,
-      source,
-      maxFileBytes: this.maxFileBytes,
-      get: (readPath, headers) => this.get(target, `${target.base}/contents/${readPath.split('/').map(encodeURIComponent).join('/')}?ref=${at.commit}`, RAW_MEDIA, this.maxFileBytes, headers),
-      statusError: (response) => this.statusError(target, response, path),
-    });
   }
 
   /** GETs from the API, waiting out rate limits within the budget; other statuses come back. */

@@ -3,10 +3,9 @@
 // with symbolic links followed, raw files at that commit. With a cache, a re-run at the same
 // commit lists no tree and reads no file again, and a new commit reads only changed files.
 import { RetryableHttpError, type RepoFetchError } from '../core/errors.ts';
-import type { HttpCache, RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
-import { checkedRepoPath, filesNamed, POLICY_FILES } from '../core/repo-paths.ts';
-import { ForgeApi, messageOf, type FileSource } from './forge-api.ts';
-import { cargoFiles, readCargoFile, RepoFileCache, type ListedEntry, type TreeFile } from './forge-files.ts';
+import type { HttpCache, RepoConfig, RepoSnapshot, RepoSource } from '../core/ports.ts';
+import { ForgeApi, messageOf } from './forge-api.ts';
+import { readRepoFiles, RepoFileCache, type ForgeReader, type ListedEntry } from './forge-files.ts';
 import { BodyTooLargeError, type HttpClient, type HttpResponse } from './http-client.ts';
 
 export interface GitlabRepoSourceOptions {
@@ -25,14 +24,11 @@ export interface GitlabRepoSourceOptions {
 }
 
 const MAX_API_BYTES = 32 * 1024 * 1024;
-/** A symbolic link's blob is a path. */
-const MAX_LINK_BYTES = 4096;
 const DEFAULT_MAX_TREE_PAGES = 1000;
 /** `group/project` or `group/sub/project`; `.` and `..` are no names. */
 const PROJECT = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 const SHA = /^[0-9a-f]{40}$/;
 
-const decoder = new TextDecoder();
 
 interface Target {
   /** `gitlab group/project`, the prefix of every message. */
@@ -75,26 +71,25 @@ export class GitlabRepoSource implements RepoSource {
     const commit = await this.resolveCommit(target, ref, repo.ref !== null);
     files.begin(commit, repo.ref === null ? ref : null);
     const at = { commit, ref };
-    const tree = repo.lockfiles === null || repo.manifests === null ? (files.tree() ?? (await this.listCargoFiles(target, commit, files))) : undefined;
-    const inTree = new Map(tree?.map((f) => [f.path, f]));
-    const read = (path: string, source: FileSource) => this.readFile(target, at, files, path, inTree.get(path), source);
-
-    const lockfiles: RepoFile[] = [];
-    for (const path of repo.lockfiles?.map((p) => checkedRepoPath(target.where, p, 'lockfiles')) ?? filesNamed([...inTree.keys()], 'Cargo.lock')) {
-      lockfiles.push((await read(path, repo.lockfiles ? 'lockfiles' : 'tree'))!);
-    }
-    const manifests: RepoFile[] = [];
-    for (const path of repo.manifests?.map((p) => checkedRepoPath(target.where, p, 'manifests')) ?? filesNamed([...inTree.keys()], 'Cargo.toml')) {
-      manifests.push((await read(path, repo.manifests ? 'manifests' : 'tree'))!);
-    }
-    const policyFiles: RepoFile[] = [];
-    for (const path of POLICY_FILES) {
-      if (tree && !inTree.has(path)) continue;
-      const file = await read(path, tree ? 'tree' : 'optional');
-      if (file) policyFiles.push(file);
-    }
+    const { lockfiles, manifests, policyFiles } = await readRepoFiles(repo, at, files, this.reader(target));
     await files.save(new Date(this.now()));
     return { commit, ref, lockfiles, manifests, policyFiles };
+  }
+
+  /** How the shared file reading (forge-files.ts) asks this forge about one repository. */
+  private reader(target: Target): ForgeReader {
+    return {
+      api: this.api,
+      where: target.where,
+      maxFileBytes: this.maxFileBytes,
+      listTree: (commit) => this.listTree(target, commit),
+      getBlob: async (sha, maxBytes) => {
+        if (!SHA.test(sha)) throw this.api.malformed(target.where, 'the repository tree', 'id');
+        return this.get(target, `${target.base}/repository/blobs/${sha}/raw`, maxBytes);
+      },
+      getFile: (readPath, commit, headers) => this.get(target, `${target.base}/repository/files/${encodeURIComponent(readPath)}/raw?ref=${commit}`, this.maxFileBytes, headers),
+      statusError: (response, what) => this.statusError(target, response, what),
+    };
   }
 
   private async defaultBranch(target: Target): Promise<string> {
@@ -121,14 +116,6 @@ export class GitlabRepoSource implements RepoSource {
     return id;
   }
 
-  /** The Cargo and policy files of the tree at `commit`, links followed. */
-  private async listCargoFiles(target: Target, commit: string, files: RepoFileCache): Promise<TreeFile[]> {
-    const entries = await this.listTree(target, commit);
-    const tree = await cargoFiles(entries, (sha) => files.link(sha, (s) => this.readLink(target, s)));
-    files.setTree(tree);
-    return tree;
-  }
-
   /** Every entry of the tree at `commit`, across all pages. */
   private async listTree(target: Target, commit: string): Promise<ListedEntry[]> {
     const entries: ListedEntry[] = [];
@@ -152,47 +139,6 @@ export class GitlabRepoSource implements RepoSource {
       }
     }
     return entries;
-  }
-
-  /** A symbolic link's target: the text of its blob. */
-  private async readLink(target: Target, sha: string): Promise<string> {
-    const what = `the symbolic link ${sha.slice(0, 12)}`;
-    if (!SHA.test(sha)) throw this.api.malformed(target.where, 'the repository tree', 'id');
-    let response: HttpResponse;
-    try {
-      response = await this.get(target, `${target.base}/repository/blobs/${sha}/raw`, MAX_LINK_BYTES);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) throw this.api.malformed(target.where, what, 'target');
-      throw error;
-    }
-    if (response.status !== 200) throw this.statusError(target, response, what);
-    return decoder.decode(response.body);
-  }
-
-  /**
-   * One file's text at the commit, reported under `path`: from the cache when the commit or
-   * the blob is the one read before, else asked for (conditionally when it was read before).
-   * `entry` is the file in the tree, when it was listed.
-   */
-  private async readFile(
-    target: Target,
-    at: { commit: string; ref: string },
-    files: RepoFileCache,
-    path: string,
-    entry: TreeFile | undefined,
-    source: FileSource,
-  ): Promise<RepoFile | undefined> {
-    return readCargoFile(files, {
-      api: this.api,
-      where: target.where,
-      at,
-      path,
-      entry,
-      source,
-      maxFileBytes: this.maxFileBytes,
-      get: (readPath, headers) => this.get(target, `${target.base}/repository/files/${encodeURIComponent(readPath)}/raw?ref=${at.commit}`, this.maxFileBytes, headers),
-      statusError: (response) => this.statusError(target, response, path),
-    });
   }
 
   /** GETs from the API; the shared client retries 429 and 5xx, other statuses come back. */
