@@ -20,7 +20,8 @@ const SYMLINK_MODE = '120000';
 /** Links followed for one path before it counts as a loop (Linux allows 40). */
 const MAX_LINK_HOPS = 40;
 const CACHE_VERSION = 1;
-const SHA = /^[0-9a-f]{40}$/;
+/** A git object id as both forges give it (SHA-1). */
+export const SHA = /^[0-9a-f]{40}$/;
 
 /** One entry of a listed tree, paths from the repository root. */
 export interface ListedEntry {

@@ -7,7 +7,7 @@ import type { RepoFetchError } from '../core/errors.ts';
 import type { HttpCache, RepoConfig, RepoSnapshot, RepoSource } from '../core/ports.ts';
 import { SKIPPED_DIRS } from '../core/repo-paths.ts';
 import { ForgeApi, messageOf } from './forge-api.ts';
-import { readRepoFiles, RepoFileCache, type ForgeReader, type ListedEntry } from './forge-files.ts';
+import { readRepoFiles, RepoFileCache, SHA, type ForgeReader, type ListedEntry } from './forge-files.ts';
 import { BodyTooLargeError, parseRetryAfter, type HttpClient, type HttpResponse } from './http-client.ts';
 
 export interface GithubRepoSourceOptions {
@@ -44,7 +44,6 @@ const DEFAULT_MAX_TREE_REQUESTS = 100;
 
 /** `owner/name`; `.` and `..` are no names (a URL would resolve them to another API path). */
 const NAME = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/;
-const SHA = /^[0-9a-f]{40}$/;
 
 const decoder = new TextDecoder();
 

@@ -5,7 +5,7 @@
 import { RetryableHttpError, type RepoFetchError } from '../core/errors.ts';
 import type { HttpCache, RepoConfig, RepoSnapshot, RepoSource } from '../core/ports.ts';
 import { ForgeApi, messageOf } from './forge-api.ts';
-import { readRepoFiles, RepoFileCache, type ForgeReader, type ListedEntry } from './forge-files.ts';
+import { readRepoFiles, RepoFileCache, SHA, type ForgeReader, type ListedEntry } from './forge-files.ts';
 import { BodyTooLargeError, type HttpClient, type HttpResponse } from './http-client.ts';
 
 export interface GitlabRepoSourceOptions {
@@ -27,8 +27,6 @@ const MAX_API_BYTES = 32 * 1024 * 1024;
 const DEFAULT_MAX_TREE_PAGES = 1000;
 /** `group/project` or `group/sub/project`; `.` and `..` are no names. */
 const PROJECT = /^(?!.*(^|\/)\.\.?(\/|$))[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
-const SHA = /^[0-9a-f]{40}$/;
-
 
 interface Target {
   /** `gitlab group/project`, the prefix of every message. */
