@@ -11,7 +11,7 @@ import { SnsAlerter } from '../adapters/sns-alerter.ts';
 import { loadConfig, type Config } from '../app/config.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import { ResultStore } from '../app/result-store.ts';
-import type { ScanEvent, ScanSettings } from '../app/scan-pipeline.ts';
+import type { FinishOutcome, RunStatus, ScanEvent, ScanSettings } from '../app/scan-pipeline.ts';
 import { errorMessage } from '../core/errors.ts';
 import { buildScanSources, type ScanSources } from '../wiring/scan-sources.ts';
 
@@ -128,4 +128,24 @@ export function logEvent(event: ScanEvent): void {
 export function failed(message: string, error: unknown, fields: Record<string, unknown> = {}): Error {
   logger.error(message, { ...fields, error: errorMessage(error) });
   return error instanceof Error ? error : new Error(errorMessage(error));
+}
+
+/** What finish (and the whole-portfolio scan) answer: small, for Step Functions and `cratewatch invoke`. */
+export interface FinishOutput {
+  status: RunStatus;
+  repositories: number;
+  alertsDelivered: number;
+  alertFailure: string | null;
+}
+
+/**
+ * A finished run as the handler's answer, its problems logged. Throws when alerts could not
+ * be delivered, so the step is retried (the ledger makes a retry send only what is still due).
+ */
+export function finishOutput(finished: FinishOutcome): FinishOutput {
+  for (const problem of finished.problems) logger.warn('run problem', { problem });
+  if (finished.alertFailure) throw new Error(finished.alertFailure);
+  const output = { status: finished.status, repositories: finished.summary.repositories.length, alertsDelivered: finished.delivered.length, alertFailure: null };
+  logger.info('scan finished', output);
+  return output;
 }

@@ -4,8 +4,7 @@
 import { filterRepositories } from '../app/config.ts';
 import { runScan } from '../app/scan-pipeline.ts';
 import { parseScanRequest } from './events.ts';
-import type { FinishOutput } from './finish.ts';
-import { failed, lambdaSources, loadRuntimeConfig, logEvent, logger, openStore, scanSettings, snsAlerter } from './runtime.ts';
+import { failed, finishOutput, lambdaSources, loadRuntimeConfig, logEvent, openStore, scanSettings, snsAlerter, type FinishOutput } from './runtime.ts';
 
 export async function handler(event: unknown): Promise<FinishOutput> {
   try {
@@ -20,10 +19,7 @@ export async function handler(event: unknown): Promise<FinishOutput> {
       onEvent: logEvent,
       alerter: snsAlerter(config),
     });
-    for (const problem of outcome.problems) logger.warn('scan problem', { problem });
-    if (outcome.alertFailure) throw new Error(outcome.alertFailure);
-    logger.info('scan finished', { status: outcome.status, repositories: outcome.summary.repositories.length, alertsDelivered: outcome.delivered.length });
-    return { status: outcome.status, repositories: outcome.summary.repositories.length, alertsDelivered: outcome.delivered.length, alertFailure: null };
+    return finishOutput(outcome);
   } catch (error) {
     throw failed('scan failed', error);
   }
