@@ -3,7 +3,7 @@
 // each repository of a scan. A lockfile that cannot be parsed becomes an error in the
 // result, never a crash; a repository that could not be read becomes an error result.
 import type { AdvisoryDb } from '../core/advisory.ts';
-import { auditLockfile } from '../core/audit.ts';
+import { auditLockfile, type TargetPlatform } from '../core/audit.ts';
 import { diffFindings } from '../core/diff.ts';
 import { errorMessage, LockfileParseError } from '../core/errors.ts';
 import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
@@ -37,6 +37,13 @@ export interface AuditRequest {
   previous?: ScanResult;
   /** Days the advisory database may age before the result says it is stale; 7 by default. */
   advisoryDbMaxAgeDays?: number;
+  /** Only advisories that can affect this platform; all when absent. */
+  target?: TargetPlatform;
+}
+
+/** A lockfile without packages: nothing could be audited, which must never read as a pass. */
+export function emptyLockfileError(path: string): LockfileParseError {
+  return new LockfileParseError('lists no packages, so nothing could be audited (is it the Cargo.lock Cargo wrote? `cargo generate-lockfile` writes one)', { file: path });
 }
 
 function failedLockfile(path: string, error: unknown): LockfileResult {
@@ -109,8 +116,10 @@ export function auditRepository(request: AuditRequest): ScanResult {
   const lockfiles = request.lockfiles.map((input) => {
     try {
       const previous = previousLockfile(request.previous, input.path);
-      const options = { ignores: request.ignores, deny: request.deny, today, rustVersion: input.rustVersion ?? null, ...(previous ? { previous } : {}) };
+      const options = { ignores: request.ignores, deny: request.deny, today, rustVersion: input.rustVersion ?? null, ...(previous ? { previous } : {}), ...(request.target ? { target: request.target } : {}) };
       const lockfile = input.parsed ?? parseLockfile(input.text, input.path);
+      // Nothing to audit is not a pass: a lockfile Cargo wrote lists at least the workspace's own packages.
+      if (lockfile.packages.length === 0) throw emptyLockfileError(input.path);
       return auditLockfile(lockfile, request.db, request.index ? { ...options, index: request.index } : options);
     } catch (error) {
       if (error instanceof LockfileParseError) return failedLockfile(input.path, error);

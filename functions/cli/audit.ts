@@ -1,5 +1,5 @@
 // `cratewatch audit [LOCKFILE]`: audits one Cargo.lock against a RustSec database.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { homedir } from 'node:os';
@@ -9,9 +9,12 @@ import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { USER_AGENT } from '../app/version.ts';
 import type { IndexSource, RepoFile } from '../core/ports.ts';
-import { auditRepositoryFiles } from '../app/audit-lockfile.ts';
+import { auditRepositoryFiles, emptyLockfileError } from '../app/audit-lockfile.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
-import { AdvisoryDbError, ConfigError, errorMessage } from '../core/errors.ts';
+import type { AdvisoryDb } from '../core/advisory.ts';
+import type { TargetPlatform } from '../core/audit.ts';
+import { AdvisoryDbError, ConfigError, errorMessage, LockfileParseError } from '../core/errors.ts';
+import { parseLockfile } from '../core/lockfile.ts';
 import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
 import { POLICY_FILES } from '../core/repo-paths.ts';
 import type { ScanResult } from '../core/result.ts';
@@ -20,22 +23,33 @@ import { renderSarif } from './render-sarif.ts';
 import { renderTable } from './render-table.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
-export const AUDIT_HELP = `Usage: cratewatch audit [LOCKFILE] [options]
+export const AUDIT_HELP = `Usage: cratewatch audit [LOCKFILE | DIR] [options]
 
-Audits a Cargo.lock (default ./Cargo.lock) against the RustSec advisory database.
+Audits a Cargo.lock (default ./Cargo.lock; a folder means the Cargo.lock in it) against
+the RustSec advisory database, as \`cargo audit\` does, and the crates.io index for yanked
+and outdated crates.
 
 Options:
-  --db PATH           advisory database: a directory or a .tar.gz archive
-                      (default: $CRATEWATCH_DB)
-  --format FORMAT     table (default), json, markdown or sarif
-  --deny KIND         also fail on warnings of KIND: ${DENY_KINDS.join(', ')}
-                      (repeatable; "warnings" denies them all)
-  --ignore ID         ignore an advisory id or alias (repeatable)
-  --index URL         the crates.io sparse index, for yanked and outdated crates
-                      (default: $CRATEWATCH_INDEX or https://index.crates.io/)
-  --offline           never use the network: no index, so no yanked or outdated
-  --no-repo-config    do not read .cargo/audit.toml and deny.toml beside the lockfile
-  -h, --help          show this help
+  -f, --file FILE         the Cargo.lock to audit (the same as the LOCKFILE argument)
+  -d, --db DB             the advisory database: a directory, a .tar.gz archive, or an
+                          http(s) URL of one (default: $CRATEWATCH_DB, else a fresh
+                          ~/.cargo/advisory-db, else RustSec's, downloaded and cached)
+  -n, --no-fetch          do not download the database: use the cached copy
+      --format FORMAT     table (default), json, markdown or sarif
+      --json              the same as --format json
+  -D, --deny KIND         also fail on warnings of KIND: ${DENY_KINDS.join(', ')}
+                          (repeatable; "warnings" denies them all)
+      --ignore ID         ignore an advisory id or alias (repeatable)
+      --target-os OS      only advisories that can affect OS (linux, windows, macos, ...)
+      --target-arch ARCH  only advisories that can affect ARCH (x86_64, aarch64, ...)
+      --index URL         the crates.io sparse index, for yanked and outdated crates
+                          (default: $CRATEWATCH_INDEX or https://index.crates.io/)
+      --offline           never use the network: cached database, no index (so no
+                          yanked or outdated check)
+      --no-repo-config    do not read .cargo/audit.toml and deny.toml beside the lockfile
+  -q, --quiet             print only the report and errors
+      --color WHEN        auto (default: on a terminal, unless NO_COLOR), always or never
+  -h, --help              show this help
 
 Exit codes: 0 nothing fails the policy, 1 findings fail it, 2 usage, input or
 other error (the audit could not be completed).
@@ -89,56 +103,119 @@ function openIndex(indexUrl: string, env: NodeJS.ProcessEnv): { source: IndexSou
   return { source: new SparseIndexSource({ baseUrl: indexUrl, cache, http, concurrency: 16 }), cache };
 }
 
-/** Runs `cratewatch audit` with the arguments after the command name; resolves to the exit code. */
-export async function runAudit(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      db: { type: 'string' },
-      format: { type: 'string', default: 'table' },
-      deny: { type: 'string', multiple: true, default: [] },
-      ignore: { type: 'string', multiple: true, default: [] },
-      offline: { type: 'boolean', default: false },
-      index: { type: 'string' },
-      'no-repo-config': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    io.stdout.write(AUDIT_HELP);
-    return EXIT.ok;
-  }
+const COLORS = ['auto', 'always', 'never'] as const;
+
+/** The lockfile the arguments name: `-f FILE` or the positional, a folder meaning its Cargo.lock. */
+async function lockfileArgument(file: string | undefined, positionals: string[]): Promise<string> {
   if (positionals.length > 1) throw new UsageError(`audit takes one lockfile, got ${positionals.length}: ${positionals.join(' ')}`);
-  const format = values.format as Format;
+  if (file !== undefined && positionals.length === 1 && file !== positionals[0]) throw new UsageError(`two lockfiles given: --file ${file} and ${positionals[0]}; pass one`);
+  const path = file ?? positionals[0] ?? 'Cargo.lock';
+  try {
+    if ((await stat(path)).isDirectory()) return join(path, 'Cargo.lock');
+  } catch {
+    // Not there: reading it says so, with the path.
+  }
+  return path;
+}
+
+interface AuditArguments {
+  lockfilePath: string;
+  format: Format;
+  color: boolean;
+  deny: DenyKind[];
+  target: TargetPlatform | undefined;
+}
+
+function auditArguments(values: ReturnType<typeof parseAuditArgs>['values'], lockfilePath: string, io: CommandIo): AuditArguments {
+  if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError(`--json and --format ${values.format} disagree; pass one`);
+  const format = (values.json ? 'json' : (values.format ?? 'table')) as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  const colorChoice = values.color as (typeof COLORS)[number];
+  if (!COLORS.includes(colorChoice)) throw new UsageError(`--color must be one of ${COLORS.join(', ')}, not "${values.color}"`);
   const deny: DenyKind[] = [];
   for (const kind of values.deny) {
     if (!isDenyKind(kind)) throw new UsageError(`--deny must be one of ${DENY_KINDS.join(', ')}, not "${kind}"`);
     deny.push(kind);
   }
-  const dbPath = values.db ?? io.env.CRATEWATCH_DB;
-  if (!dbPath) throw new UsageError('no advisory database: pass --db PATH (a directory or .tar.gz) or set CRATEWATCH_DB');
-  const lockfilePath = positionals[0] ?? 'Cargo.lock';
+  for (const [option, value] of [['--target-os', values['target-os']], ['--target-arch', values['target-arch']]] as const) {
+    if (value !== undefined && !/^[a-z0-9_]+$/.test(value)) throw new UsageError(`${option} takes a RustSec platform name such as ${option === '--target-os' ? 'linux or windows' : 'x86_64 or aarch64'}, not "${value}"`);
+  }
+  const target = values['target-os'] === undefined && values['target-arch'] === undefined ? undefined : {
+    ...(values['target-os'] === undefined ? {} : { os: values['target-os'] }),
+    ...(values['target-arch'] === undefined ? {} : { arch: values['target-arch'] }),
+  };
+  const tty = io.stdout.isTTY === true && !io.env.NO_COLOR;
+  const color = format === 'table' && (colorChoice === 'always' || (colorChoice === 'auto' && tty));
+  return { lockfilePath, format, color, deny, target };
+}
 
+function parseAuditArgs(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string', short: 'f' },
+      db: { type: 'string', short: 'd' },
+      'no-fetch': { type: 'boolean', short: 'n', default: false },
+      format: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      deny: { type: 'string', short: 'D', multiple: true, default: [] },
+      ignore: { type: 'string', multiple: true, default: [] },
+      'target-os': { type: 'string' },
+      'target-arch': { type: 'string' },
+      offline: { type: 'boolean', default: false },
+      index: { type: 'string' },
+      'no-repo-config': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      color: { type: 'string', default: 'auto' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+}
+
+/** The lockfile parsed before anything else is loaded: a broken one fails at once, said once. */
+async function readLockfile(path: string): Promise<{ text: string; error?: LockfileParseError }> {
   let text: string;
   try {
-    text = await readFile(lockfilePath, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${lockfilePath}: ${errorMessage(error)}`);
+    const hint = (error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (run it in a Rust project, or pass the lockfile: cratewatch audit path/to/Cargo.lock)' : '';
+    throw new UsageError(`cannot read ${path}: ${errorMessage(error)}${hint}`);
   }
-  const source = new LocalAdvisoryDbSource(dbPath);
-  let db;
   try {
-    db = await source.load();
+    if (parseLockfile(text, path).packages.length === 0) {
+      return { text, error: emptyLockfileError(path) };
+    }
   } catch (error) {
-    if (error instanceof AdvisoryDbError) throw new UsageError(error.message);
+    if (error instanceof LockfileParseError) return { text, error };
     throw error;
   }
-  for (const d of db.diagnostics) io.stderr.write(`warning: skipped advisory ${d.message}\n`);
+  return { text };
+}
+
+/** Runs `cratewatch audit` with the arguments after the command name; resolves to the exit code. */
+export async function runAudit(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseAuditArgs(args);
+  if (values.help) {
+    io.stdout.write(AUDIT_HELP);
+    return EXIT.ok;
+  }
+  const options = auditArguments(values, await lockfileArgument(values.file, positionals), io);
+  const { lockfilePath, format } = options;
+  const note = (line: string) => {
+    if (!values.quiet) io.stderr.write(`${line}\n`);
+  };
+  const { text, error: inputError } = await readLockfile(lockfilePath);
+  // A person reading a table needs the error once; a program reading JSON or SARIF still gets a document saying the run failed.
+  if (inputError && (format === 'table' || format === 'markdown')) {
+    io.stderr.write(`cratewatch: ${inputError.message}\n`);
+    return EXIT.usage;
+  }
+  const { db, location } = await loadDatabase(values, io, note);
+  for (const d of db.diagnostics) note(`warning: skipped advisory ${d.message}`);
 
   const policyFiles = values['no-repo-config'] ? [] : await readPolicyFiles(dirname(lockfilePath));
-  const index = values.offline ? null : openIndex(values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env);
+  const index = values.offline || inputError ? null : openIndex(values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env);
   let result: ScanResult;
   try {
     result = await auditRepositoryFiles({
@@ -146,10 +223,11 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
       files: { lockfiles: [{ path: lockfilePath, text }], manifests: [], policyFiles },
       index: index?.source ?? null,
       db,
-      dbLocation: source.location,
+      dbLocation: location,
       ignores: values.ignore.map((id) => ({ id, reason: 'ignored with --ignore on the command line' })),
-      deny,
+      deny: options.deny,
       now: io.now(),
+      ...(options.target ? { target: options.target } : {}),
     });
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(`${error.message} (or pass --no-repo-config)`);
@@ -157,11 +235,23 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   }
   // Only a cache, written when the index was asked (the lockfile parsed): the next run asks again.
   if (index && result.lockfiles.some((l) => l.status !== 'error')) await index.cache.compact().catch(() => undefined);
-  const color = format === 'table' && io.stdout.isTTY === true && !io.env.NO_COLOR;
-  io.stdout.write(render(result, format, color));
+  io.stdout.write(render(result, format, options.color));
   for (const lockfile of result.lockfiles) {
-    for (const error of lockfile.errors) io.stderr.write(`error: ${error.message}\n`);
+    for (const error of lockfile.errors) io.stderr.write(`cratewatch: ${error.message}\n`);
   }
   if (result.status === 'error') return EXIT.usage;
   return result.status === 'failing' ? EXIT.findings : EXIT.ok;
+}
+
+/** The advisory database the options name. */
+async function loadDatabase(values: ReturnType<typeof parseAuditArgs>['values'], io: CommandIo, _note: (line: string) => void): Promise<{ db: AdvisoryDb; location: string }> {
+  const dbPath = values.db ?? io.env.CRATEWATCH_DB;
+  if (!dbPath) throw new UsageError('no advisory database: pass --db PATH (a directory or .tar.gz) or set CRATEWATCH_DB');
+  const source = new LocalAdvisoryDbSource(dbPath);
+  try {
+    return { db: await source.load(), location: source.location };
+  } catch (error) {
+    if (error instanceof AdvisoryDbError) throw new UsageError(error.message);
+    throw error;
+  }
 }

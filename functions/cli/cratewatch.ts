@@ -6,6 +6,7 @@
 import { TOOL_VERSION } from '../app/version.ts';
 import { errorMessage } from '../core/errors.ts';
 import { AUDIT_HELP, runAudit, type CommandIo } from './audit.ts';
+import { closestWord, optionsInHelp } from './suggest.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
 const HELP = `Usage: cratewatch <command> [options]
@@ -13,11 +14,46 @@ const HELP = `Usage: cratewatch <command> [options]
 Commands:
   scan               scan every repository of cratewatch.toml (results in .cratewatch/)
   report             rebuild the report site from the results (--serve to look at it)
-  audit [LOCKFILE]   audit a Cargo.lock against the RustSec advisory database
+  audit [LOCKFILE]   audit a Cargo.lock against the RustSec advisory database (as cargo audit)
   invoke             run the scan deployed on AWS (all repositories, or --repo NAME)
 
-Run "cratewatch <command> --help" for a command's options.
+Run "cratewatch <command> --help" or "cratewatch help <command>" for a command's options.
 `;
+
+const COMMANDS = ['scan', 'report', 'audit', 'invoke', 'help'] as const;
+
+/** A command's help text, its module loaded only when asked. */
+async function helpOf(command: string): Promise<string | undefined> {
+  switch (command) {
+    case 'audit': return AUDIT_HELP;
+    case 'scan': return (await import('./scan.ts')).SCAN_HELP;
+    case 'report': return (await import('./report.ts')).REPORT_HELP;
+    case 'invoke': return (await import('./invoke.ts')).INVOKE_HELP;
+    default: return undefined;
+  }
+}
+
+/**
+ * parseArgs's own messages, said as the rest of cratewatch says things: the option, the
+ * command, and the option that was probably meant.
+ */
+async function describeParseError(command: string, error: Error & { code: string }): Promise<string> {
+  const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+  const where = `cratewatch ${command}`;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = quoted.split('=')[0]!;
+    const known = optionsInHelp((await helpOf(command)) ?? '');
+    const guess = closestWord(option, known.filter((o) => o.startsWith('--') === option.startsWith('--')));
+    return `${where}: unknown option ${option}${guess ? ` (did you mean ${guess}?)` : ''}; see "${where} --help"`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // parseArgs names it as declared: '-d, --db <value>'.
+    const option = /--[a-z][a-z0-9-]*/.exec(quoted)?.[0] ?? quoted.split(' ')[0]!;
+    return /argument missing/.test(error.message) ? `${where}: ${option} needs a value` : `${where}: ${option} takes no value`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `${where}: unexpected argument "${quoted}"; see "${where} --help"`;
+  return `${where}: ${error.message}`;
+}
 
 export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,20 +73,37 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
       case '-V':
         io.stdout.write(`cratewatch ${TOOL_VERSION}\n`);
         return EXIT.ok;
-      case undefined:
       case 'help':
       case '--help':
-      case '-h':
-        io.stdout.write(command === 'help' && rest[0] === 'audit' ? AUDIT_HELP : command === 'help' && rest[0] === 'scan' ? (await import('./scan.ts')).SCAN_HELP : command === 'help' && rest[0] === 'invoke' ? (await import('./invoke.ts')).INVOKE_HELP : HELP);
+      case '-h': {
+        const topic = rest[0];
+        if (topic === undefined) {
+          io.stdout.write(HELP);
+          return EXIT.ok;
+        }
+        const help = await helpOf(topic);
+        if (help === undefined) throw new UsageError(`no help on "${topic}": the commands are ${COMMANDS.filter((c) => c !== 'help').join(', ')}`);
+        io.stdout.write(help);
         return EXIT.ok;
-      default:
-        throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+      }
+      case undefined:
+        // Nothing to do is a usage error, as with git and cargo: a script that forgot its command must not pass.
+        io.stderr.write(HELP);
+        return EXIT.usage;
+      default: {
+        const guess = command.startsWith('-') ? undefined : closestWord(command, COMMANDS);
+        throw new UsageError(`unknown command "${command}"${guess ? ` (did you mean "${guess}"?)` : ''}\n\n${HELP}`);
+      }
     }
   } catch (error) {
     // parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
     const code = (error as { code?: string }).code ?? '';
-    if (error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`cratewatch: ${(error as Error).message}\n`);
+    if (code.startsWith('ERR_PARSE_ARGS') && command !== undefined) {
+      io.stderr.write(`${await describeParseError(command, error as Error & { code: string })}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`cratewatch: ${error.message}\n`);
       return EXIT.usage;
     }
     // Anything else is a fault, not a verdict: never let it look like exit 1 ("findings").

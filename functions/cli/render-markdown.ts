@@ -1,4 +1,5 @@
 // A Markdown report of an audit, to paste into a pull request or an issue.
+import { rustsecPage } from '../core/advisory.ts';
 import type { Finding, ScanResult } from '../core/result.ts';
 import { findingId, formatPath, plural } from './render-text.ts';
 
@@ -38,8 +39,8 @@ function decodeUriSafe(url: string): string {
 
 function advisoryLink(f: Finding): string {
   const id = findingId(f);
-  const url = f.advisory?.url ?? `https://rustsec.org/advisories/${id}.html`;
-  return `[${cell(id)}](${linkTarget(url)})`;
+  const url = f.advisory?.url ?? rustsecPage(id);
+  return url === null ? cell(id) : `[${cell(id)}](${linkTarget(url)})`;
 }
 
 function fixCell(f: Finding): string {

@@ -2,6 +2,7 @@
 // located at the package's entry in the Cargo.lock.
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { rustsecPage } from '../core/advisory.ts';
 import type { Finding, ScanResult } from '../core/result.ts';
 import type { Severity } from '../core/severity.ts';
 import { findingId, formatPath } from './render-text.ts';
@@ -49,7 +50,7 @@ function rule(f: Finding): Record<string, unknown> {
     name: id.replace(/[^A-Za-z0-9]/g, ''),
     shortDescription: { text: title },
     fullDescription: { text: title },
-    ...(advisory ? { helpUri: advisory.url ?? `https://rustsec.org/advisories/${id}.html` } : {}),
+    ...(advisory && (advisory.url ?? rustsecPage(id)) ? { helpUri: advisory.url ?? rustsecPage(id) } : {}),
     help: { text: helpText, markdown: helpMarkdown },
     defaultConfiguration: { level: LEVEL[f.severity] },
     properties,

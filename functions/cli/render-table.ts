@@ -1,5 +1,6 @@
 // The terminal report of `cratewatch audit`: findings grouped by severity with their fix
 // and how they are pulled in, then ignores, duplicates and a verdict. Colour only on request.
+import { rustsecPage } from '../core/advisory.ts';
 import type { LockfileResult, ScanResult } from '../core/result.ts';
 import { SEVERITIES, type Severity } from '../core/severity.ts';
 import { findingId, formatPath, plural } from './render-text.ts';
@@ -31,11 +32,15 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
     for (const f of group) {
       const score = f.advisory?.cvss ? ` CVSS ${f.advisory.cvss.score.toFixed(1)}` : '';
       lines.push(`  ${paint('bold', `${f.package.name} ${f.package.version}`)}  ${findingId(f)}  ${f.kind}${score}`);
-      if (f.advisory) lines.push(`    ${f.advisory.title}`);
+      if (f.advisory) {
+        // As cargo audit shows them: the advisory's page on rustsec.org and the day it was published.
+        lines.push(`    ${f.advisory.title}`);
+        lines.push(`    date: ${f.advisory.date}  ${rustsecPage(f.advisory.id) ?? f.advisory.url ?? ''}`.trimEnd());
+      }
       if (f.advisory?.aliases.length) lines.push(`    aliases: ${f.advisory.aliases.join(', ')}`);
       lines.push(`    fix: ${f.fix.command ?? f.fix.summary}`);
       for (const path of f.paths) lines.push(`    via: ${formatPath(path)}`);
-      if (f.advisory?.url) lines.push(paint('grey', `    ${f.advisory.url}`));
+      if (f.advisory?.url) lines.push(paint('grey', `    see also: ${f.advisory.url}`));
     }
   }
   if (lockfile.ignored.length > 0) {

@@ -46,6 +46,11 @@ export interface Advisory {
   path: string;
 }
 
+/** An advisory's page on rustsec.org, for ids RustSec assigned (`RUSTSEC-2020-0071`); null for others. */
+export function rustsecPage(id: string): string | null {
+  return /^RUSTSEC-\d{4}-\d{4}$/.test(id) ? `https://rustsec.org/advisories/${id}` : null;
+}
+
 /** A file of the database that could not be used, with why. */
 export interface AdvisoryDiagnostic {
   path: string;

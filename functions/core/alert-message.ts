@@ -1,5 +1,6 @@
 // What an alert says: the facts a person needs to act from a phone (where, what, how bad,
 // the fix, how the crate is pulled in, links), as plain-text messages that fit SNS's limits.
+import { rustsecPage } from './advisory.ts';
 import { findingAnchor } from './finding-anchor.ts';
 import type { Alert } from './ports.ts';
 import { SEVERITIES, type Severity } from './severity.ts';
@@ -230,8 +231,7 @@ function shorten(text: string, cap: number): string {
 /** The advisory's own address when it is http(s), else its RustSec page; null for a yanked version. */
 function advisoryAddress(id: string, url: string | null): string | null {
   if (url !== null && /^https?:\/\/\S+$/i.test(url)) return oneLine(url);
-  if (/^RUSTSEC-\d{4}-\d{4}$/.test(id)) return `https://rustsec.org/advisories/${id}.html`;
-  return null;
+  return rustsecPage(id);
 }
 
 function composeSubject(alerts: readonly Alert[], repositories: readonly string[], part: string): string {

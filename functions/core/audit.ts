@@ -28,6 +28,26 @@ export interface AuditOptions {
    * lockfiles: an index outage must neither resolve them nor bring them back as new.
    */
   previous?: { lockfile: LockfileResult; scannedAt: string };
+  /** Only advisories that can affect this platform (`cargo audit --target-os/--target-arch`). */
+  target?: TargetPlatform;
+}
+
+/** An operating system and architecture as RustSec names them (`linux`, `windows`; `x86_64`, `aarch64`). */
+export interface TargetPlatform {
+  os?: string;
+  arch?: string;
+}
+
+/**
+ * Whether an advisory can affect the platform: one limited to some operating systems or
+ * architectures (`[affected] os`/`arch`) affects only those; one without limits affects all.
+ */
+export function appliesToTarget(advisory: Advisory, target: TargetPlatform | undefined): boolean {
+  const affected = advisory.affected;
+  if (!target || !affected) return true;
+  if (target.os !== undefined && affected.os.length > 0 && !affected.os.includes(target.os)) return false;
+  if (target.arch !== undefined && affected.arch.length > 0 && !affected.arch.includes(target.arch)) return false;
+  return true;
 }
 
 /** The finding kind of an advisory, or undefined for informational kinds RustSec may add later. */
@@ -67,11 +87,11 @@ function appliesToSource(advisory: Advisory, pkg: LockedPackage): boolean {
   return advisory.source === undefined || advisory.source === CRATES_IO_REGISTRY || advisory.source === CRATES_IO_SPARSE;
 }
 
-/** The advisories that affect one package (crates.io only, withdrawn ones never). */
-export function matchAdvisories(pkg: LockedPackage, db: AdvisoryDb): Advisory[] {
+/** The advisories that affect one package (crates.io only, withdrawn ones never), on `target` when given. */
+export function matchAdvisories(pkg: LockedPackage, db: AdvisoryDb, target?: TargetPlatform): Advisory[] {
   const candidates = db.byPackage.get(pkg.name);
   if (!candidates) return [];
-  return candidates.filter((a) => a.withdrawn === undefined && appliesToSource(a, pkg) && isAffected(pkg.semver, a.ranges));
+  return candidates.filter((a) => a.withdrawn === undefined && appliesToSource(a, pkg) && appliesToTarget(a, target) && isAffected(pkg.semver, a.ranges));
 }
 
 /** Non-yanked versions the index lists, when it was asked and answered. */
@@ -145,7 +165,7 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
     if (carried && options.previous) {
       findings.push({ kind: 'yanked', severity: 'informational', fix: carried.fix, ...base(), carriedFrom: carried.carriedFrom ?? options.previous.scannedAt });
     }
-    for (const advisory of matchAdvisories(pkg, db)) {
+    for (const advisory of matchAdvisories(pkg, db, options.target)) {
       const kind = kindOf(advisory);
       if (kind === undefined) continue;
       const finding: Finding = {

@@ -206,11 +206,20 @@ describe('cratewatch audit table output', () => {
     expect([lock.errors, lock.warnings, lock.findings.length]).toEqual([[], [], name === 'root-v1' ? 3 : 4]);
   });
 
-  it('exits 0 and says it scanned nothing when the lockfile has no packages', async () => {
-    const run = await runCli(['audit', '--offline', `${LOCKFILES}/empty.Cargo.lock`, '--db', DB_DIR]);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('  scanned nothing: the lockfile has no packages\n');
-    expect(run.stdout).toMatch(/^NOTHING SCANNED: 0 findings/m);
+  it('exits 2 with one error line and no report when the lockfile has no packages', async () => {
+    const path = `${LOCKFILES}/empty.Cargo.lock`;
+    const run = await runCli(['audit', '--offline', path, '--db', DB_DIR]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`cratewatch: ${path}: lists no packages, so nothing could be audited (is it the Cargo.lock Cargo wrote? \`cargo generate-lockfile\` writes one)\n`);
+  });
+
+  it('says in SARIF that the run failed when the lockfile has no packages', async () => {
+    const run = await runCli(['audit', '--offline', `${LOCKFILES}/empty.Cargo.lock`, '--db', DB_DIR, '--format', 'sarif']);
+    expect(run.code).toBe(2);
+    const invocation = (JSON.parse(run.stdout) as { runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: { message: { text: string } }[] }[] }[] }).runs[0]!.invocations[0]!;
+    expect(invocation.executionSuccessful).toBe(false);
+    expect(invocation.toolExecutionNotifications.map((n) => n.message.text)).toEqual([expect.stringContaining('lists no packages')]);
   });
 
   it('accepts --offline and still audits from the local database', async () => {
@@ -278,9 +287,12 @@ describe('cratewatch audit usage and input errors', () => {
     const path = `${LOCKFILES}/${name}.Cargo.lock`;
     const run = await runCli(['audit', '--offline', path, '--db', DB_DIR]);
     expect(run.code).toBe(2);
-    const error = run.stderr.split('\n').find((l) => l.startsWith('error: '));
-    expect(error).toContain(`${path}:${line}`);
-    expect(error).toContain(reason);
+    // Said once, before the database is loaded: no empty report around it.
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`cratewatch: ${path}:${line}`);
+    expect(lines[0]).toContain(reason);
   });
 
   it('exits 2 and names the path when the lockfile does not exist', async () => {
@@ -336,7 +348,7 @@ describe('cratewatch audit usage and input errors', () => {
   it('exits 2 and names the option when an unknown option is given', async () => {
     const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--frobnicate']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^cratewatch: .*'--frobnicate'/);
+    expect(run.stderr).toBe('cratewatch audit: unknown option --frobnicate; see "cratewatch audit --help"\n');
     expect(run.stdout).toBe('');
   });
 
@@ -634,7 +646,7 @@ describe('cratewatch audit --format markdown', () => {
     expect(cells(row)).toEqual([
       'unscored',
       'pipey 1.0.0',
-      '[RUSTSEC-2099-0200](https://rustsec.org/advisories/RUSTSEC-2099-0200.html)',
+      '[RUSTSEC-2099-0200](https://rustsec.org/advisories/RUSTSEC-2099-0200)',
       'Header \\| value confusion in \\`pipey\\`',
       '`cargo update -p pipey@1.0.0 --precise 1.0.1`',
       'app → pipey 1.0.0',
@@ -648,9 +660,10 @@ describe('cratewatch audit --format markdown', () => {
     expect(run.stdout).not.toContain('| Severity |');
   });
 
-  it('shows a malformed lockfile as an error naming the file and line', async () => {
+  it('says a malformed lockfile once on stderr, naming the file and line, with no report', async () => {
     const run = await runCli(['audit', '--offline', `${LOCKFILES}/malformed-field.Cargo.lock`, '--db', DB_DIR, '--format', 'markdown']);
     expect(run.code).toBe(2);
-    expect(run.stdout).toMatch(/^> \*\*Error:\*\* .*malformed-field\.Cargo\.lock:14/m);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^cratewatch: .*malformed-field\.Cargo\.lock:14 \(field `version`\): /);
   });
 });

@@ -65,10 +65,11 @@ describe('cratewatch main', () => {
     for (const option of ['--db', '--format', '--deny', '--ignore', '--offline']) expect(stdout).toContain(option);
   });
 
-  it('exits 0 and prints the commands with no arguments', async () => {
-    const { code, stdout } = await run([]);
-    expect(code).toBe(0);
-    expect(stdout).toContain('audit [LOCKFILE]');
+  it('exits 2 and prints the commands on stderr with no arguments', async () => {
+    const { code, stdout, stderr } = await run([]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('audit [LOCKFILE]');
   });
 
   it('exits 0 and prints the version for --version', async () => {

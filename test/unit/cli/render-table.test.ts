@@ -86,6 +86,7 @@ describe('renderTable', () => {
       [
         '  hyper 0.14.27  RUSTSEC-2099-0001  vulnerability CVSS 9.8',
         '    Out-of-bounds write in `hyper` client when reading chunked responses',
+        '    date: 2099-01-10  https://rustsec.org/advisories/RUSTSEC-2099-0001',
         '    aliases: CVE-2099-10001, GHSA-9x9x-7q2v-4m3p',
         '    fix: cargo update -p hyper@0.14.27 --precise 0.14.28',
         '    via: my-app → reqwest 0.11.27 → hyper 0.14.27',
@@ -93,10 +94,10 @@ describe('renderTable', () => {
     );
   });
 
-  it('says the lockfile scanned nothing when it has no packages', async () => {
+  it('shows an error, not a pass, when the lockfile has no packages', async () => {
     const text = renderTable(await auditFixture('empty.Cargo.lock'), { color: false });
-    expect(text).toContain('empty.Cargo.lock (0 packages, format v4)\n  scanned nothing: the lockfile has no packages\n');
-    expect(text).toMatch(/^NOTHING SCANNED: 0 findings/m);
+    expect(text).toContain('empty.Cargo.lock (0 packages)\n  error: empty.Cargo.lock: lists no packages, so nothing could be audited');
+    expect(text).toMatch(/^ERROR: 0 findings/m);
   });
 
   it('prints the error with file and line for a malformed lockfile', async () => {

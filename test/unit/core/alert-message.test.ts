@@ -114,7 +114,7 @@ describe('composeAlertMessages bodies', () => {
     const hyper = findings.get('hyper')!;
     const finding: Finding = { ...hyper, advisory: { ...hyper.advisory!, url: 'javascript:alert(1)' } };
     const [message] = composeAlertMessages([{ repository: 'team a/app', lockfile: 'crates/x/Cargo.lock', finding }], { siteUrl: 'https://deps.example.com/portfolio' });
-    expect(message!.body).toContain('\n   advisory: https://rustsec.org/advisories/RUSTSEC-2099-0001.html\n');
+    expect(message!.body).toContain('\n   advisory: https://rustsec.org/advisories/RUSTSEC-2099-0001\n');
     expect(message!.body).toContain('\n   report: https://deps.example.com/portfolio/repos/team%20a%2Fapp/#f-crates_x_Cargo.lock-RUSTSEC-2099-0001-hyper-0.14.27\n');
   });
 
