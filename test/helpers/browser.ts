@@ -1,9 +1,11 @@
 // Debian's Chromium driven by playwright-core, for the report-site tests: launch and close,
 // pages that record their console errors and uncaught exceptions, and role lookups in the
 // style of Starlight's e2e test-utils (find what a person or a screen reader would find).
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium (`apt-get install chromium`), or the browser CHROMIUM_PATH names (a Chrome or Chromium binary). */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** Flags for a root user in a container with no network: no sandbox, no GPU, nothing phoning home. */
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -16,6 +18,9 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
 export const PAGE_TIMEOUT_MS = 60_000;
 
 export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`the site tests need Chromium, and there is none at ${CHROMIUM}: install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH to a Chrome or Chromium binary`);
+  }
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
 
