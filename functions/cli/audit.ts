@@ -2,10 +2,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { homedir } from 'node:os';
 import { FsObjectStore } from '../adapters/fs-object-store.ts';
 import { HttpClient } from '../adapters/http-client.ts';
-import { LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { USER_AGENT } from '../app/version.ts';
 import type { IndexSource, RepoFile } from '../core/ports.ts';
@@ -18,6 +16,7 @@ import { parseLockfile } from '../core/lockfile.ts';
 import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
 import { POLICY_FILES } from '../core/repo-paths.ts';
 import type { ScanResult } from '../core/result.ts';
+import { cacheDir, loadAuditDb } from './audit-db.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { renderSarif } from './render-sarif.ts';
 import { renderTable } from './render-table.ts';
@@ -90,14 +89,8 @@ async function readPolicyFiles(dir: string): Promise<RepoFile[]> {
 
 const DEFAULT_INDEX = 'https://index.crates.io/';
 
-/** Where index files are cached between runs: $CRATEWATCH_CACHE, else the user's cache folder. */
-function cacheDir(env: NodeJS.ProcessEnv): string {
-  return env.CRATEWATCH_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cratewatch');
-}
-
 /** The crates.io sparse index at `indexUrl`, with its cache. */
-function openIndex(indexUrl: string, env: NodeJS.ProcessEnv): { source: IndexSource; cache: ObjectHttpCache } {
-  const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: 30_000, retries: 3 });
+function openIndex(indexUrl: string, env: NodeJS.ProcessEnv, http: HttpClient): { source: IndexSource; cache: ObjectHttpCache } {
   // The same cache as `scan` keeps, in its own folder: index files packed in one file.
   const cache = new ObjectHttpCache(new FsObjectStore(cacheDir(env)), () => new Date());
   return { source: new SparseIndexSource({ baseUrl: indexUrl, cache, http, concurrency: 16 }), cache };
@@ -211,11 +204,12 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`cratewatch: ${inputError.message}\n`);
     return EXIT.usage;
   }
-  const { db, location } = await loadDatabase(values, io, note);
+  const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: 30_000, retries: 3 });
+  const { db, location } = await loadDatabase(values, io, http, note);
   for (const d of db.diagnostics) note(`warning: skipped advisory ${d.message}`);
 
   const policyFiles = values['no-repo-config'] ? [] : await readPolicyFiles(dirname(lockfilePath));
-  const index = values.offline || inputError ? null : openIndex(values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env);
+  const index = values.offline || inputError ? null : openIndex(values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env, http);
   let result: ScanResult;
   try {
     result = await auditRepositoryFiles({
@@ -243,13 +237,10 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   return result.status === 'failing' ? EXIT.findings : EXIT.ok;
 }
 
-/** The advisory database the options name. */
-async function loadDatabase(values: ReturnType<typeof parseAuditArgs>['values'], io: CommandIo, _note: (line: string) => void): Promise<{ db: AdvisoryDb; location: string }> {
-  const dbPath = values.db ?? io.env.CRATEWATCH_DB;
-  if (!dbPath) throw new UsageError('no advisory database: pass --db PATH (a directory or .tar.gz) or set CRATEWATCH_DB');
-  const source = new LocalAdvisoryDbSource(dbPath);
+/** The advisory database the options name, or the one `cargo audit` would use, or RustSec's, downloaded and cached. */
+async function loadDatabase(values: ReturnType<typeof parseAuditArgs>['values'], io: CommandIo, http: HttpClient, note: (line: string) => void): Promise<{ db: AdvisoryDb; location: string }> {
   try {
-    return { db: await source.load(), location: source.location };
+    return await loadAuditDb({ db: values.db, noFetch: values['no-fetch'], offline: values.offline, env: io.env, now: io.now, http, warn: (line) => note(`warning: ${line}`) });
   } catch (error) {
     if (error instanceof AdvisoryDbError) throw new UsageError(error.message);
     throw error;

@@ -1,6 +1,9 @@
 // Runs the `cratewatch` command as a real child process (the Node running the tests,
 // no stdin, pipes for output) and collects what it printed and how it exited.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,10 +26,17 @@ export interface CliOptions {
 }
 
 /** Variables that would change the output if the developer's shell happens to set them. */
-const SCRUBBED = ['CRATEWATCH_DB', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS'];
+const SCRUBBED = ['CRATEWATCH_DB', 'CRATEWATCH_DB_URL', 'CRATEWATCH_INDEX', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
+
+/**
+ * The caches and cargo-audit's checkout the command would find in the developer's home,
+ * replaced by empty folders of this test process (a test that wants one passes its own).
+ */
+const ISOLATED_HOME = mkdtempSync(join(tmpdir(), 'cratewatch-cli-home-'));
+process.once('exit', () => rmSync(ISOLATED_HOME, { recursive: true, force: true }));
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, CRATEWATCH_CACHE: join(ISOLATED_HOME, 'cache'), CARGO_HOME: join(ISOLATED_HOME, 'cargo') };
   for (const name of SCRUBBED) delete env[name];
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[name];

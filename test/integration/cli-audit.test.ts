@@ -302,8 +302,8 @@ describe('cratewatch audit usage and input errors', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('exits 2 and says how to name a database when neither --db nor CRATEWATCH_DB is given', async () => {
-    const run = await runCli(['audit', '--offline', V3]);
+  it('exits 2 and says how to name a database when neither --db nor CRATEWATCH_DB is given and none is cached', async () => {
+    const run = await runCli(['audit', '--offline', V3], { env: { HOME: join(tmp, 'empty-home'), XDG_CACHE_HOME: undefined } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--db');
     expect(run.stderr).toContain('CRATEWATCH_DB');
