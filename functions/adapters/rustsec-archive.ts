@@ -36,7 +36,7 @@ export async function readAdvisoryArchive(bytes: Uint8Array, name: string): Prom
     // gunzip stops at the limit: a decompression bomb costs at most that much memory.
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new AdvisoryDbError(
-        `${name}: the archive unpacks to more than ${MAX_UNPACKED_BYTES} bytes, the limit for an advisory database (the real one unpacks to a few MiB): it is not the RustSec database; check sources.advisory_db`,
+        `${name}: the archive unpacks to more than ${MAX_UNPACKED_BYTES} bytes, the limit for an advisory database (the real one unpacks to a few MiB): it is not the RustSec database; check its address (--db, or sources.advisory_db in cratewatch.toml)`,
         { cause: error },
       );
     }
@@ -55,7 +55,7 @@ export async function readAdvisoryArchive(bytes: Uint8Array, name: string): Prom
   for (const { header, data } of entries) {
     // Nothing is ever written to disk, but such a name has no place in a database archive.
     if (header.name.startsWith('/') || header.name.split('/').includes('..')) {
-      throw new AdvisoryDbError(`${name}: the archive entry ${JSON.stringify(header.name)} points outside its folder (an absolute path or a ".." segment): it is not a GitHub archive of the database; check sources.advisory_db`);
+      throw new AdvisoryDbError(`${name}: the archive entry ${JSON.stringify(header.name)} points outside its folder (an absolute path or a ".." segment): it is not a GitHub archive of the database; check its address (--db, or sources.advisory_db in cratewatch.toml)`);
     }
     const slash = header.name.indexOf('/');
     const folder = slash === -1 ? header.name : header.name.slice(0, slash);
@@ -259,7 +259,7 @@ export class HttpAdvisoryDbSource implements AdvisorySource {
         warn?.(`the advisory database download answered HTTP ${response.status}; using the copy last known current at ${cached.fetchedAt}`);
         return this.parse(cached.body, cached.fetchedAt);
       }
-      throw new AdvisoryDbError(`${url}: HTTP ${response.status} for the advisory database; check sources.advisory_db`);
+      throw new AdvisoryDbError(`${url}: HTTP ${response.status} for the advisory database; check its address (--db, or sources.advisory_db in cratewatch.toml)`);
     }
     const fetchedAt = now().toISOString();
     const db = await this.parse(response.body, fetchedAt);

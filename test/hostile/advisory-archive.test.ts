@@ -79,7 +79,7 @@ describe('decompression bombs', () => {
     const grown = process.memoryUsage().rss - before;
     expect(error).toBeInstanceOf(AdvisoryDbError);
     expect((error as Error).message).toBe(
-      `bomb.tar.gz: the archive unpacks to more than ${MAX_UNPACKED_BYTES} bytes, the limit for an advisory database (the real one unpacks to a few MiB): it is not the RustSec database; check sources.advisory_db`,
+      `bomb.tar.gz: the archive unpacks to more than ${MAX_UNPACKED_BYTES} bytes, the limit for an advisory database (the real one unpacks to a few MiB): it is not the RustSec database; check its address (--db, or sources.advisory_db in cratewatch.toml)`,
     );
     // Unpacked whole it would need 8 GiB; stopping at the limit needs about 512 MiB.
     expect(grown).toBeLessThan(2 * 1024 * MIB);
@@ -134,7 +134,7 @@ describe('entries that point outside the archive', () => {
     const bytes = await archive([...good, { header: { name, type: 'file', size: ADVISORY.length }, body: ADVISORY }]);
     const error = await rejectionOf(readAdvisoryArchive(bytes, 'escape.tar.gz'));
     expect((error as Error).message).toBe(
-      `escape.tar.gz: the archive entry ${JSON.stringify(name)} points outside its folder (an absolute path or a ".." segment): it is not a GitHub archive of the database; check sources.advisory_db`,
+      `escape.tar.gz: the archive entry ${JSON.stringify(name)} points outside its folder (an absolute path or a ".." segment): it is not a GitHub archive of the database; check its address (--db, or sources.advisory_db in cratewatch.toml)`,
     );
     for (const target of targets(name)) expect(existsSync(target), target).toBe(false);
   });

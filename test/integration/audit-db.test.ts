@@ -149,7 +149,7 @@ describe('loadAuditDb', () => {
     server.failNext(404);
     const result = await loadAuditDb(options());
     expect(result.location).toBe(checkout);
-    expect(result.tried).toEqual([`${checkout}: last fetched 10 days ago, more than 7`, `${server.url}: HTTP 404 for the advisory database; check sources.advisory_db`]);
+    expect(result.tried).toEqual([`${checkout}: last fetched 10 days ago, more than 7`, `${server.url}: HTTP 404 for the advisory database; check its address (--db, or sources.advisory_db in cratewatch.toml)`]);
     expect(warnings).toEqual([`using the advisory database in ${checkout}, last fetched 10 days ago: run \`cargo audit\` or \`git -C ${checkout} pull\` to update it (the download failed)`]);
   });
 
@@ -205,7 +205,7 @@ describe('loadAuditDb', () => {
   it('names the failed download among what was tried when the server answers 404', async () => {
     server.failNext(404);
     const error = await rejection(loadAuditDb(options()));
-    expect(error.message).toContain(`  - ${server.url}: HTTP 404 for the advisory database; check sources.advisory_db`);
+    expect(error.message).toContain(`  - ${server.url}: HTTP 404 for the advisory database; check its address (--db, or sources.advisory_db in cratewatch.toml)`);
     expect(error.message).toMatch(/\npass --db PATH\|URL \(a directory, a \.tar\.gz or its URL\), set CRATEWATCH_DB, or check the network and run again$/);
   });
 });
