@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-export const CLI = resolve(import.meta.dirname, '../../functions/cli/cratewatch.ts');
+export const SOURCE_CLI = resolve(import.meta.dirname, '../../functions/cli/cratewatch.ts');
+/**
+ * What the process benches run: the TypeScript source, or the executable CRATEWATCH_BENCH_CLI
+ * names (`CRATEWATCH_BENCH_CLI=dist/cli/cratewatch.js node test/bench/scan-bench.ts` measures
+ * the bundled CLI, whose launcher sets the source shebang's memory flag by re-executing).
+ */
+export const CLI = process.env.CRATEWATCH_BENCH_CLI ? resolve(process.env.CRATEWATCH_BENCH_CLI) : SOURCE_CLI;
 /** Where `npm ci` put Node 24, which the CLI's `#!/usr/bin/env -S node …` finds first. */
 const BIN = resolve(import.meta.dirname, '../../node_modules/.bin');
 const MiB = 1024 * 1024;

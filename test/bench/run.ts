@@ -1,6 +1,6 @@
 // Benchmarks (`npm run bench`): every figure in one table on stdout, and the same figures as
 // JSON in test-artifacts/bench.json. Advisory database load, the audit per lockfile size,
-// the whole `cratewatch audit` process, the index client on a slow loopback index, the
+// the whole `cratewatch audit` process, the bundled CLI's startup, the index client on a slow loopback index, the
 // local pipeline (`cratewatch scan`) for 1 to 500 repositories, the report site, the cloud
 // fan-out through the Lambda handlers, the bundles, what a second run still transfers, and
 // peak RSS. Progress goes to stderr. A missed target is marked in the table, never a
@@ -14,6 +14,7 @@ import { benchCloud } from './cloud-bench.ts';
 import { benchIndex } from './index-bench.ts';
 import { benchScan } from './scan-bench.ts';
 import { benchSite } from './site-bench.ts';
+import { benchStartup } from './startup-bench.ts';
 
 const ARTIFACT = resolve(import.meta.dirname, '../../test-artifacts/bench.json');
 
@@ -46,6 +47,8 @@ if (hasSharedData) {
 } else {
   table.section('Advisory database load and audit').text('skipped', `no shared data at ${sharedDataDir} (set CRATEWATCH_SHARED_DATA to run the database, audit and process benchmarks)`);
 }
+// Builds dist/cli first; without shared data it times `--version` only.
+await run('cratewatch startup (the bundled CLI: --version, audit with cold and warm caches)', () => benchStartup(table));
 // The index, pipeline, site and cloud benchmarks need no shared data: they make their own.
 await run('index fetch', () => benchIndex(table));
 await run('pipeline (cratewatch scan, 1 to 500 repositories) and its report site', () => benchScan(table));
