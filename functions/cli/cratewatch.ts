@@ -5,7 +5,7 @@
 // The `cratewatch` command: picks the subcommand and turns errors into exit codes.
 import { TOOL_VERSION } from '../app/version.ts';
 import { errorMessage } from '../core/errors.ts';
-import { AUDIT_HELP, runAudit, type CommandIo } from './audit.ts';
+import type { CommandIo } from './audit.ts';
 import { closestWord, optionsInHelp } from './suggest.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
@@ -25,7 +25,7 @@ const COMMANDS = ['scan', 'report', 'audit', 'invoke', 'help'] as const;
 /** A command's help text, its module loaded only when asked. */
 async function helpOf(command: string): Promise<string | undefined> {
   switch (command) {
-    case 'audit': return AUDIT_HELP;
+    case 'audit': return (await import('./audit.ts')).AUDIT_HELP;
     case 'scan': return (await import('./scan.ts')).SCAN_HELP;
     case 'report': return (await import('./report.ts')).REPORT_HELP;
     case 'invoke': return (await import('./invoke.ts')).INVOKE_HELP;
@@ -60,7 +60,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   try {
     switch (command) {
       case 'audit':
-        return await runAudit(rest, io);
+        // Every command loads on demand: `--version` and `help` start with nothing but this file.
+        return await (await import('./audit.ts')).runAudit(rest, io);
       case 'report':
         return await (await import('./report.ts')).runReport(rest, io);
       case 'invoke':
