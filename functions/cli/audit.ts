@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs-object-store.ts';
-import { HttpClient } from '../adapters/http-client.ts';
+import { describeHostDown, HttpClient } from '../adapters/http-client.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { USER_AGENT } from '../app/version.ts';
 import type { IndexSource, RepoFile } from '../core/ports.ts';
@@ -17,8 +17,10 @@ import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
 import { POLICY_FILES } from '../core/repo-paths.ts';
 import type { ScanResult } from '../core/result.ts';
 import { cacheDir, loadAuditDb } from './audit-db.ts';
+import type { SourceRole } from '../wiring/scan-sources.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { renderSarif } from './render-sarif.ts';
+import { describeNotChecked } from './render-summary.ts';
 import { renderTable } from './render-table.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
@@ -204,12 +206,19 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
     io.stderr.write(`cratewatch: ${inputError.message}\n`);
     return EXIT.usage;
   }
-  const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: 30_000, retries: 3 });
+  const indexUrl = values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX;
+  // One client for the database download and the index: a host that cannot be reached is said once and not asked again.
+  const http = new HttpClient({
+    userAgent: USER_AGENT,
+    timeoutMs: 30_000,
+    retries: 3,
+    onHostDown: (host) => io.stderr.write(`warning: ${describeHostDown(host, host.origin === new URL(indexUrl).origin ? 'the index' : 'the advisory database')}\n`),
+  });
   const { db, location } = await loadDatabase(values, io, http, note);
   for (const d of db.diagnostics) note(`warning: skipped advisory ${d.message}`);
 
   const policyFiles = values['no-repo-config'] ? [] : await readPolicyFiles(dirname(lockfilePath));
-  const index = values.offline || inputError ? null : openIndex(values.index ?? io.env.CRATEWATCH_INDEX ?? DEFAULT_INDEX, io.env, http);
+  const index = values.offline || inputError ? null : openIndex(indexUrl, io.env, http);
   let result: ScanResult;
   try {
     result = await auditRepositoryFiles({
@@ -232,6 +241,11 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   io.stdout.write(render(result, format, options.color));
   for (const lockfile of result.lockfiles) {
     for (const error of lockfile.errors) io.stderr.write(`cratewatch: ${error.message}\n`);
+  }
+  // What could not be checked is said even with -q: it is never a pass.
+  for (const host of http.unreachableHosts()) {
+    const roles: SourceRole[] = host.origin === new URL(indexUrl).origin ? ['index'] : ['advisory-db'];
+    io.stderr.write(`not checked: ${describeNotChecked({ ...host, roles, repositories: [] }, [result])}\n`);
   }
   if (result.status === 'error') return EXIT.usage;
   return result.status === 'failing' ? EXIT.findings : EXIT.ok;

@@ -58,6 +58,11 @@ async function describeParseError(command: string, error: Error & { code: string
 export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === 'audit' || command === 'scan' || command === 'invoke') {
+      // HTTPS_PROXY, HTTP_PROXY and NO_PROXY, for every request the command makes.
+      const proxy = (await import('./env-proxy.ts')).useEnvProxy(io.env);
+      if (proxy.warning) io.stderr.write(`warning: ${proxy.warning}\n`);
+    }
     switch (command) {
       case 'audit':
         // Every command loads on demand: `--version` and `help` start with nothing but this file.

@@ -2,8 +2,10 @@
 // renders it from full results, `cratewatch invoke` from scan-repo's small outcomes; a column
 // an outcome does not carry shows a dash (and the coverage columns are left out when no row
 // knows them). What the checks could not see is said, never left silent: packages not
-// covered, index lookups that failed, and an advisory database past its age limit.
+// covered, index lookups that failed, hosts that could not be reached, and an advisory
+// database past its age limit.
 import { coverageOf, type Counts, type ScanResult, type StaleAdvisoryDb } from '../core/result.ts';
+import type { UnreachableSource } from '../wiring/scan-sources.ts';
 import type { RepoOutcome } from './invoke-payloads.ts';
 import { plural } from './render-text.ts';
 
@@ -39,9 +41,10 @@ const cell = (value: number | null | undefined) => (value === null || value === 
 
 /**
  * Renders the summary table; `color` paints the status column. `warnings` (a stale advisory
- * database) are said under it, each on a line starting `warning:`.
+ * database) are said under it, each on a line starting `warning:`; `notChecked` (sources
+ * that could not be reached) last, each on a line starting `not checked:`.
  */
-export function renderSummaryTable(input: readonly SummaryTableRow[], options: { color: boolean; warnings?: readonly string[] }): string {
+export function renderSummaryTable(input: readonly SummaryTableRow[], options: { color: boolean; warnings?: readonly string[]; notChecked?: readonly string[] }): string {
   const rows = [...input].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || a.name.localeCompare(b.name));
   const coverage = rows.some((r) => r.notCovered !== undefined && r.notCovered !== null);
   const header = ['repository', 'status', 'crit', 'high', 'med', 'low', 'unsc', 'info', 'new', 'fixed', 'outdated', 'dups', ...(coverage ? ['uncovered', 'unreached'] : [])];
@@ -63,6 +66,7 @@ export function renderSummaryTable(input: readonly SummaryTableRow[], options: {
     lines.push(`${plural(total((r) => r.notCovered), 'package')} not covered by the advisory and index checks${failed > 0 ? `, ${failed} of them because the index could not be reached` : ''}`);
   }
   for (const warning of options.warnings ?? []) lines.push(paintStatus('warnings', `warning: ${warning}`, options.color));
+  for (const missed of options.notChecked ?? []) lines.push(paintStatus('incomplete', `not checked: ${missed}`, options.color));
   return `\n${lines.join('\n')}\n`;
 }
 
@@ -84,8 +88,28 @@ function indexNote(result: ScanResult): string | null {
   return `the index could not be read for ${plural(failed.length, 'crate')} (${names}): not checked for yanked or newer versions this time${kept}`;
 }
 
-/** The summary of full results, as `cratewatch scan` prints it. */
-export function renderSummary(results: readonly ScanResult[], options: { color: boolean }): string {
+/**
+ * What a host the run could not reach left unchecked, for the summary: e.g.
+ * `index.crates.io unreachable (ENOTFOUND): 537 crates not looked up (yanked/outdated not checked)`.
+ */
+export function describeNotChecked(host: UnreachableSource, results: readonly ScanResult[]): string {
+  const parts: string[] = [];
+  if (host.roles.includes('index')) {
+    const crates = new Set(results.flatMap((r) => r.lockfiles.flatMap((l) => l.notCovered.filter((n) => n.reason === 'index-failed').map((n) => n.name))));
+    parts.push(`${plural(crates.size, 'crate')} not looked up (yanked/outdated not checked)`);
+  }
+  if (host.roles.includes('advisory-db')) {
+    const fetchedAt = results.find((r) => r.advisoryDb.fetchedAt !== null)?.advisoryDb.fetchedAt;
+    parts.push(`the advisory database not downloaded${fetchedAt ? ` (the copy last known current at ${fetchedAt} was used)` : ''}`);
+  }
+  const unread = results.filter((r) => host.repositories.includes(r.repository.name) && r.status === 'error').map((r) => r.repository.name);
+  if (unread.length > 0) parts.push(`${unread.length === 1 ? '1 repository' : `${unread.length} repositories`} not fetched (${unread.join(', ')})`);
+  if (parts.length === 0) parts.push(`${plural(host.failed + host.skipped, 'request')} failed or not sent`);
+  return `${host.host} unreachable (${host.reason}): ${parts.join('; ')}`;
+}
+
+/** The summary of full results, as `cratewatch scan` prints it; `unreachable` are the hosts the run stopped asking. */
+export function renderSummary(results: readonly ScanResult[], options: { color: boolean; unreachable?: readonly UnreachableSource[] }): string {
   return renderSummaryTable(
     results.map((r) => ({ r, coverage: coverageOf(r) })).map(({ r, coverage }) => ({
       name: r.repository.name,
@@ -99,7 +123,11 @@ export function renderSummary(results: readonly ScanResult[], options: { color: 
       errors: [...r.errors, ...r.lockfiles.flatMap((l) => l.errors.map((e) => e.message))],
       notes: [indexNote(r)].filter((n): n is string => n !== null),
     })),
-    { ...options, warnings: [...new Set(results.flatMap((r) => (r.advisoryDb.stale ? [describeStaleDb(r.advisoryDb.stale, r.advisoryDb.revision)] : [])))] },
+    {
+      color: options.color,
+      warnings: [...new Set(results.flatMap((r) => (r.advisoryDb.stale ? [describeStaleDb(r.advisoryDb.stale, r.advisoryDb.revision)] : [])))],
+      notChecked: (options.unreachable ?? []).map((host) => describeNotChecked(host, results)),
+    },
   );
 }
 

@@ -9,12 +9,14 @@ import { FsObjectStore } from '../adapters/fs-object-store.ts';
 import { ConfigErrors, filterRepositories, loadConfig, type Config } from '../app/config.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import { ResultStore } from '../app/result-store.ts';
-import { runScan, type RunStatus, type ScanEvent } from '../app/scan-pipeline.ts';
+import { runScan, type RunStatus } from '../app/scan-pipeline.ts';
 import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
-import { buildScanSources } from '../wiring/scan-sources.ts';
+import { buildScanSources, describeSourceDown } from '../wiring/scan-sources.ts';
 import type { CommandIo } from './audit.ts';
+import { useEnvProxy } from './env-proxy.ts';
 import { renderSummary } from './render-summary.ts';
 import { buildReport } from './report.ts';
+import { countingIndex, ScanProgress } from './scan-progress.ts';
 import { EXIT, UsageError } from './usage-error.ts';
 
 export const SCAN_HELP = `Usage: cratewatch scan [options]
@@ -33,7 +35,8 @@ Options:
   -h, --help      show this help
 
 Exit codes: 0 clean, 1 findings fail the policy, 2 configuration or usage error,
-3 some repositories (or the advisory database, or alerts) could not be handled.
+3 some repositories (or the advisory database, or alerts) could not be handled, or
+a source (the index, the advisory database, a repository host) could not be reached.
 `;
 
 const EXIT_NOT_SCANNED = 3;
@@ -69,28 +72,6 @@ async function readConfig(path: string, env: NodeJS.ProcessEnv): Promise<Config>
   }
 }
 
-function progressPrinter(io: CommandIo, total: number): (event: ScanEvent) => void {
-  let done = 0;
-  const tty = io.stderr === process.stderr && process.stderr.isTTY === true;
-  return (event) => {
-    if (event.kind === 'database') {
-      io.stderr.write(`advisory db ${event.revision}: ${event.advisoryCount} advisories${event.skipped ? `, ${event.skipped} skipped` : ''}\n`);
-    } else if (event.kind === 'index-refreshed') {
-      if (event.crates > 0) io.stderr.write(`index: ${event.crates} crates refreshed\n`);
-    } else if (event.kind === 'warning') {
-      io.stderr.write(`warning: ${event.message}\n`);
-    } else if (event.kind === 'repository-done') {
-      done++;
-      const r = event.result;
-      const detail = event.outcome.error ?? `${r.counts.findings} findings, ${r.diff.new.length} new`;
-      const line = `[${done}/${total}] ${event.name}: ${event.outcome.status} (${detail})`;
-      io.stderr.write(tty ? `\r\u001b[2K${line}\n` : `scan: ${line}\n`);
-    } else if (tty) {
-      io.stderr.write(`\r\u001b[2Kscanning ${event.name}…`);
-    }
-  };
-}
-
 /** Runs `cratewatch scan`; resolves to the exit code. */
 export async function runScanCommand(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({
@@ -109,6 +90,9 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
     return EXIT.ok;
   }
   const config = await readConfig(values.config, io.env);
+  // HTTPS_PROXY and friends, without NODE_USE_ENV_PROXY=1 (a no-op when cratewatch.ts did it already).
+  const proxy = useEnvProxy(io.env);
+  if (proxy.warning) io.stderr.write(`warning: ${proxy.warning}\n`);
   let repositories = config.repositories;
   if (values.repo.length > 0) {
     try {
@@ -124,7 +108,15 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
   const objects = new FsObjectStore(values.out);
   const store = new ResultStore(objects);
   const cache = new ObjectHttpCache(objects, () => new Date());
-  const sources = buildScanSources(config, { cache, offline: values.offline, baseDir: base, warn: (m) => io.stderr.write(`warning: ${m}\n`) });
+  const progress = new ScanProgress(io, repositories.length);
+  const sources = buildScanSources(config, {
+    cache,
+    offline: values.offline,
+    baseDir: base,
+    warn: (m) => progress.line(`warning: ${m}`),
+    // Once per host, however many requests it would have had.
+    onHostDown: (host) => progress.line(`warning: ${describeSourceDown(host)}`),
+  });
   const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
 
   let outcome;
@@ -133,26 +125,31 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
       { repositories, configured: config.repositories, alerts: config.alerts, concurrency: config.concurrency, advisoryDbMaxAgeDays: config.sources.advisoryDbMaxAgeDays },
       {
         ...sources,
+        index: sources.index && countingIndex(sources.index, progress.index, progress.onIndex),
         store,
         cache,
         alerter: new ConsoleAlerter({ write: (text) => io.stdout.write(text), color, siteUrl: config.site.url }),
         now: io.now,
-        onEvent: progressPrinter(io, repositories.length),
+        onEvent: progress.onEvent,
         owner: `${hostname()}:${process.pid}`,
         ownerAlive: localOwnerAlive,
       },
     );
   } catch (error) {
+    progress.end();
     // Nothing could be scanned: that is exit 3, not a usage error.
     if (!(error instanceof AdvisoryDbError)) throw error;
     io.stderr.write(`cratewatch: ${error.message}\n`);
     return EXIT_NOT_SCANNED;
   }
-  io.stdout.write(renderSummary(outcome.results, { color }));
+  progress.end();
+  const unreachable = sources.unreachable();
+  io.stdout.write(renderSummary(outcome.results, { color, unreachable }));
   io.stdout.write(`results in ${resolve(values.out, 'results')}\n`);
   if (outcome.alertFailure) io.stderr.write(`error: ${outcome.alertFailure}\n`);
   for (const problem of outcome.problems) io.stderr.write(`error: ${problem}\n`);
-  const exitCode = EXIT_FOR[outcome.status];
+  // A source that could not be reached left checks undone: never the exit of a clean (or merely failing) scan.
+  const exitCode = unreachable.length > 0 ? EXIT_NOT_SCANNED : EXIT_FOR[outcome.status];
   if (values['no-report']) return exitCode;
   try {
     const site = await buildReport(values.out);

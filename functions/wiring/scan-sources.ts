@@ -3,7 +3,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { GithubRepoSource } from '../adapters/github-repo-source.ts';
 import { GitlabRepoSource } from '../adapters/gitlab-repo-source.ts';
-import { HttpClient } from '../adapters/http-client.ts';
+import { describeHostDown, HttpClient, type UnreachableHost } from '../adapters/http-client.ts';
 import { LocalRepoSource } from '../adapters/local-repo-source.ts';
 import { HttpAdvisoryDbSource, LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
@@ -28,6 +28,22 @@ export interface ScanSourceOptions {
   /** How long GitHub's rate limit may be waited out in one run. */
   rateLimitBudgetMs?: number;
   warn: (message: string) => void;
+  /**
+   * Called once per host the run stops asking because it cannot be reached (its name does
+   * not resolve, or it refuses connections): say it once there, not once per request.
+   * Absent: `warn` says `describeSourceDown`'s line.
+   */
+  onHostDown?: (host: UnreachableSource) => void;
+}
+
+/** What a host is to the scan: which of the configured sources live there. */
+export type SourceRole = 'index' | 'advisory-db' | 'github' | 'gitlab' | 'url';
+
+/** A host the run stopped asking, with the sources it serves and the repositories read from it. */
+export interface UnreachableSource extends UnreachableHost {
+  roles: SourceRole[];
+  /** Configured repositories whose files come from this host. */
+  repositories: string[];
 }
 
 export interface ScanSources {
@@ -35,11 +51,49 @@ export interface ScanSources {
   dbLocation: string;
   index: IndexSource | null;
   repoSources: Partial<Record<RepoLocation['kind'], RepoSource>>;
+  /** The hosts this run stopped asking so far, in the order it did. */
+  unreachable: () => UnreachableSource[];
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url.replace(/^sparse\+/, '')).origin;
+  } catch {
+    return null;
+  }
+}
+
+/** The roles and repositories of `host` in the configuration. */
+function placeHost(config: Config, host: UnreachableHost): UnreachableSource {
+  const at = (url: string) => originOf(url) === host.origin;
+  const roles: SourceRole[] = [];
+  if (at(config.sources.index)) roles.push('index');
+  if (URL_LIKE.test(config.sources.advisoryDb) && at(config.sources.advisoryDb)) roles.push('advisory-db');
+  if (at(config.sources.githubApi)) roles.push('github');
+  if (at(config.sources.gitlabApi)) roles.push('gitlab');
+  const served = (location: RepoLocation): boolean => {
+    switch (location.kind) {
+      case 'url': return at(location.url);
+      case 'github': return roles.includes('github');
+      case 'gitlab': return roles.includes('gitlab');
+      case 'path': return false;
+    }
+  };
+  if (config.repositories.some((r) => r.location.kind === 'url' && at(r.location.url))) roles.push('url');
+  return { ...host, roles, repositories: config.repositories.filter((r) => served(r.location)).map((r) => r.name) };
+}
+
+const ROLE_NAMES: Record<SourceRole, string> = { index: 'the index', 'advisory-db': 'the advisory database', github: 'the GitHub API', gitlab: 'the GitLab API', url: 'repository files' };
+
+/** The one line said when a host is first marked down, naming the sources it serves. */
+export function describeSourceDown(host: UnreachableSource): string {
+  return describeHostDown(host, host.roles.map((r) => ROLE_NAMES[r]).join(', ') || undefined);
 }
 
 /** The advisory database, index and repository sources of a configuration. */
 export function buildScanSources(config: Config, options: ScanSourceOptions): ScanSources {
-  const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: config.timeoutMs, retries: 4 });
+  const onHostDown = options.onHostDown ?? ((host: UnreachableSource) => options.warn(describeSourceDown(host)));
+  const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: config.timeoutMs, retries: 4, onHostDown: (host) => onHostDown(placeHost(config, host)) });
   const advisoryDb = config.sources.advisoryDb;
   const advisorySource = URL_LIKE.test(advisoryDb)
     ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache: options.cache, now: () => new Date(), offline: options.offline, preferCached: options.preferCachedDb ?? false, warn: options.warn })
@@ -60,5 +114,5 @@ export function buildScanSources(config: Config, options: ScanSourceOptions): Sc
   const index = options.offline
     ? null
     : new SparseIndexSource({ baseUrl: config.sources.index, cache: options.cache, http, concurrency: config.indexConcurrency, ...(options.freshAfter ? { freshAfter: options.freshAfter } : {}) });
-  return { advisorySource, dbLocation: advisorySource.location, index, repoSources };
+  return { advisorySource, dbLocation: advisorySource.location, index, repoSources, unreachable: () => http.unreachableHosts().map((host) => placeHost(config, host)) };
 }

@@ -3,11 +3,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditRepository } from '../../../functions/app/audit-lockfile.ts';
 import type { RepoOutcome } from '../../../functions/cli/invoke-payloads.ts';
-import { renderOutcomes, renderSummary } from '../../../functions/cli/render-summary.ts';
+import { describeNotChecked, renderOutcomes, renderSummary } from '../../../functions/cli/render-summary.ts';
 import { renderTable } from '../../../functions/cli/render-table.ts';
 import type { AdvisoryDb } from '../../../functions/core/advisory.ts';
 import type { CrateLookup } from '../../../functions/core/ports.ts';
 import type { ScanResult } from '../../../functions/core/result.ts';
+import type { UnreachableSource } from '../../../functions/wiring/scan-sources.ts';
 import { CLEAN_LOCK, fixtureDb, fixtureText } from '../../helpers/fixtures.ts';
 
 const NOW = new Date('2099-06-20T06:00:00Z');
@@ -64,6 +65,49 @@ describe('renderSummary', () => {
     expect(table.find((l) => l.startsWith('quiet '))!.split(/\s+/).slice(-2)).toEqual(['0', '0']);
     expect(text).toContain('app: the index could not be read for 1 crate (reqwest): not checked for yanked or newer versions this time\n');
     expect(text).toContain('3 packages not covered by the advisory and index checks, 1 of them because the index could not be reached\n');
+  });
+});
+
+describe('describeNotChecked and the summary of unreachable hosts', () => {
+  const host = (extra: Partial<UnreachableSource>): UnreachableSource => ({
+    host: 'index.crates.io',
+    origin: 'https://index.crates.io',
+    reason: 'ENOTFOUND',
+    firstError: 'getaddrinfo ENOTFOUND index.crates.io',
+    failed: 3,
+    skipped: 40,
+    roles: [],
+    repositories: [],
+    ...extra,
+  });
+  const failedIndex = (names: string[]) => new Map<string, CrateLookup>(names.map((n) => [n, { kind: 'failed', message: `crate "${n}": not asked` }]));
+
+  it('counts each crate the index could not be asked for once, across repositories', () => {
+    const v3 = fixtureText('v3.Cargo.lock');
+    const results = [audit('app', v3, { index: failedIndex(['hyper', 'tokio', 'libc']) }), audit('quiet', CLEAN_LOCK, { index: failedIndex(['hyper']) })];
+    expect(describeNotChecked(host({ roles: ['index'] }), results)).toBe('index.crates.io unreachable (ENOTFOUND): 3 crates not looked up (yanked/outdated not checked)');
+  });
+
+  it('names the repositories a host held that could not be fetched, and the cached database used', () => {
+    const broken = { ...audit('remote', CLEAN_LOCK), status: 'error' as const, errors: ['url https://files.example/remote/Cargo.lock: no answer'] };
+    const results = [audit('quiet', CLEAN_LOCK, { fetchedAt: '2099-06-19T06:00:00.000Z' }), broken];
+    expect(describeNotChecked(host({ host: 'files.example', roles: ['url'], repositories: ['remote', 'other'] }), results)).toBe('files.example unreachable (ENOTFOUND): 1 repository not fetched (remote)');
+    expect(describeNotChecked(host({ host: 'github.com', reason: 'ECONNREFUSED', roles: ['advisory-db'] }), results)).toBe(
+      'github.com unreachable (ECONNREFUSED): the advisory database not downloaded (the copy last known current at 2099-06-19T06:00:00.000Z was used)',
+    );
+  });
+
+  it('falls back to the request count for a host none of the results depended on', () => {
+    expect(describeNotChecked(host({ host: 'elsewhere.example' }), [])).toBe('elsewhere.example unreachable (ENOTFOUND): 43 requests failed or not sent');
+  });
+
+  it('ends the summary with a not-checked line per unreachable host, after the warnings', () => {
+    const text = renderSummary([audit('quiet', CLEAN_LOCK, { index: failedIndex(['hyper']) })], { color: false, unreachable: [host({ roles: ['index'] }), host({ host: 'files.example', roles: ['url'] })] });
+    expect(lines(text).slice(-3)).toEqual(['not checked: index.crates.io unreachable (ENOTFOUND): 1 crate not looked up (yanked/outdated not checked)', 'not checked: files.example unreachable (ENOTFOUND): 43 requests failed or not sent', '']);
+  });
+
+  it('prints no not-checked line when every host answered', () => {
+    expect(renderSummary([audit('quiet', CLEAN_LOCK)], { color: false, unreachable: [] })).not.toContain('not checked');
   });
 });
 
