@@ -67,8 +67,15 @@ if (older) {
   var capped = process.execArgv.concat(nodeOptions).some(function (arg) { return arg.indexOf('--max-semi-space-size') === 0; });
   // A scan of many repositories peaks near 300 MB with V8's young generation sized by the
   // machine's memory, near 200 MB at the same speed with it capped (test/bench/scan-bench.ts).
-  if (${JSON.stringify(CAPPED_COMMANDS)}.indexOf(command) !== -1 && !capped && typeof process.execve === 'function') {
-    process.execve(process.execPath, [process.execPath, '${SEMI_SPACE_FLAG}'].concat(process.execArgv, process.argv.slice(1)), process.env);
+  var flags = ${JSON.stringify(CAPPED_COMMANDS)}.indexOf(command) !== -1 && !capped ? ['${SEMI_SPACE_FLAG}'] : [];
+  // A Node without http.setGlobalProxyFromEnv (22) honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY
+  // only when NODE_USE_ENV_PROXY=1 is set as it starts (22.21 and later): so start it so.
+  var env = process.env;
+  var proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some(function (name) { return env[name]; });
+  var needsProxyEnv = proxied && !env.NODE_USE_ENV_PROXY && typeof process.getBuiltinModule('node:http').setGlobalProxyFromEnv !== 'function';
+  if ((flags.length > 0 || needsProxyEnv) && typeof process.execve === 'function') {
+    if (needsProxyEnv) env = Object.assign({}, env, { NODE_USE_ENV_PROXY: '1' });
+    process.execve(process.execPath, [process.execPath].concat(flags, process.execArgv, process.argv.slice(1)), env);
   }
   // V8's code cache for the chunks (NODE_COMPILE_CACHE, else Node's folder in the temporary
   // folder); NODE_DISABLE_COMPILE_CACHE=1 turns it off.
