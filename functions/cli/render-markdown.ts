@@ -1,6 +1,8 @@
 // A Markdown report of an audit, to paste into a pull request or an issue.
 import { rustsecPage } from '../core/advisory.ts';
-import type { Finding, ScanResult } from '../core/result.ts';
+import { planLockfileFixes, type PackageFix } from '../core/fix-plan.ts';
+import { indexWasAsked, platformLimits, type Finding, type LockfileResult, type ScanResult } from '../core/result.ts';
+import { INDEX_NOT_CHECKED } from './render-table.ts';
 import { findingId, formatPath, plural } from './render-text.ts';
 
 /** Escapes text for a Markdown table cell. */
@@ -47,6 +49,28 @@ function fixCell(f: Finding): string {
   return f.fix.command ? codeCell(f.fix.command) : cell(f.fix.summary);
 }
 
+/** The fix of one locked package as a table row: what to do, what it closes, what blocks it or stays open. */
+function fixRow(fix: PackageFix): string {
+  const { name, version } = fix.package;
+  const what =
+    fix.status === 'compatible'
+      ? codeCell(fix.command!)
+      : fix.status === 'manifest-bump'
+        ? `${cell(`${name} ${version} → ${fix.version}`)} (not semver-compatible: raise the requirement)`
+        : `${cell(`${name} ${version}`)}: no fixed version, remove or replace it`;
+  const notes = [
+    ...(fix.blockedBy ?? []).map((b) => cell(`blocked by ${b.workspace ? b.name : `${b.name} ${b.version}`}: ${b.workspace ? b.needs : `needs ${b.needs}`}`)),
+    ...(fix.closes.length > 0 ? fix.remains : []).map((f) => `${cell(f.id)} stays open: no version fixes it with the others`),
+  ];
+  const closes = fix.closes.length > 0 ? fix.closes.map((f) => cell(f.id)).join(', ') : `none (${fix.remains.map((f) => cell(f.id)).join(', ')} open)`;
+  return `| ${what} | ${closes} | ${fix.severity} | ${notes.join('<br>')} |`;
+}
+
+function fixesTable(lockfile: LockfileResult): string[] {
+  const rows = planLockfileFixes(lockfile).map(fixRow);
+  return ['**Fixes** (one upgrade per locked package, most severe first)', '', '| Fix | Closes | Severity | Notes |', '| --- | --- | --- | --- |', ...rows, ''];
+}
+
 export function renderMarkdown(result: ScanResult): string {
   const out: string[] = ['## cratewatch audit', ''];
   const c = result.counts;
@@ -56,11 +80,14 @@ export function renderMarkdown(result: ScanResult): string {
     for (const e of lockfile.errors) out.push(`> **Error:** ${cell(e.message)}`, '');
     if (lockfile.status === 'scanned-nothing') out.push('Scanned nothing: the lockfile has no packages.', '');
     if (lockfile.findings.length > 0) {
+      out.push(...fixesTable(lockfile));
       out.push('| Severity | Crate | Advisory | Title | Fix | Pulled in by |', '| --- | --- | --- | --- | --- | --- |');
       for (const f of lockfile.findings) {
         const score = f.advisory?.cvss ? ` (${f.advisory.cvss.score.toFixed(1)})` : '';
         const via = f.paths.map((p) => cell(formatPath(p))).join('<br>');
-        out.push(`| ${f.severity}${score} | ${cell(`${f.package.name} ${f.package.version}`)} | ${advisoryLink(f)} | ${cell(f.advisory?.title ?? 'yanked version')} | ${fixCell(f)} | ${via} |`);
+        const platforms = f.advisory ? platformLimits(f.advisory) : null;
+        const title = cell(f.advisory?.title ?? 'yanked version') + (platforms === null ? '' : ` (${cell(platforms)})`);
+        out.push(`| ${f.severity}${score} | ${cell(`${f.package.name} ${f.package.version}`)} | ${advisoryLink(f)} | ${title} | ${fixCell(f)} | ${via} |`);
       }
       out.push('');
     } else if (lockfile.errors.length === 0 && lockfile.status !== 'scanned-nothing') {
@@ -75,6 +102,7 @@ export function renderMarkdown(result: ScanResult): string {
       out.push(`- :warning: ignore of ${code(p.id)} ${p.problem === 'expired' ? `expired on ${p.until}` : 'matched nothing'}`);
     }
     if (lockfile.ignoreProblems.length > 0) out.push('');
+    if (!indexWasAsked(lockfile)) out.push(`> Outdated, yanked: ${INDEX_NOT_CHECKED}.`, '');
     if (lockfile.outdated.length > 0) {
       out.push('<details><summary>Outdated</summary>', '', '| Crate | Locked | Compatible | Latest | Direct |', '| --- | --- | --- | --- | --- |');
       for (const o of lockfile.outdated) out.push(`| ${cell(o.name)} | ${o.version} | ${o.compatible ?? '-'} | ${o.latest ?? '-'} | ${o.direct ? 'yes' : ''} |`);

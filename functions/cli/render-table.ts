@@ -1,7 +1,8 @@
 // The terminal report of `cratewatch audit`: findings grouped by severity with their fix
 // and how they are pulled in, then ignores, duplicates and a verdict. Colour only on request.
 import { rustsecPage } from '../core/advisory.ts';
-import type { LockfileResult, ScanResult } from '../core/result.ts';
+import { planLockfileFixes, type PackageFix } from '../core/fix-plan.ts';
+import { indexWasAsked, platformLimits, type LockfileResult, type ScanResult } from '../core/result.ts';
 import { SEVERITIES, type Severity } from '../core/severity.ts';
 import { findingId, formatPath, plural } from './render-text.ts';
 import { describeStaleDb } from './render-summary.ts';
@@ -18,6 +19,29 @@ const SEVERITY_STYLE: Record<Severity, Style> = {
   informational: 'grey',
 };
 
+/** What the offline note says wherever the index facts would be. */
+export const INDEX_NOT_CHECKED = 'not checked (offline: the crates.io index was not asked)';
+
+/** One line per locked package: the upgrade and what it closes; a manifest bump names its blockers below. */
+function fixFirstLines(fixes: readonly PackageFix[]): string[] {
+  const lines: string[] = [];
+  for (const fix of fixes) {
+    const { name, version } = fix.package;
+    const ids = (list: typeof fix.closes) => list.map((f) => f.id).join(', ');
+    const what =
+      fix.status === 'compatible'
+        ? fix.command!
+        : fix.status === 'manifest-bump'
+          ? `${name} ${version} → ${fix.version} (not semver-compatible: raise the requirement)`
+          : `${name} ${version}: no fixed version, remove or replace it`;
+    const closes = fix.closes.length > 0 ? `  closes ${ids(fix.closes)} (${fix.severity})` : `  leaves ${ids(fix.remains)} open (${fix.severity})`;
+    const left = fix.closes.length > 0 && fix.remains.length > 0 ? `; ${ids(fix.remains)} stay${fix.remains.length === 1 ? 's' : ''} open: no version fixes ${fix.remains.length === 1 ? 'it' : 'them'} with the others` : '';
+    lines.push(`  ${what}${closes}${left}`);
+    for (const b of fix.blockedBy ?? []) lines.push(`    blocked by ${b.workspace ? b.name : `${b.name} ${b.version}`}: ${b.workspace ? b.needs : `needs ${b.needs}`}`);
+  }
+  return lines;
+}
+
 function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: string) => string): string[] {
   const lines: string[] = [];
   const format = lockfile.format === null ? '' : `, format v${lockfile.format}`;
@@ -25,6 +49,11 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
   for (const error of lockfile.errors) lines.push(`  ${paint('red', 'error')}: ${error.message}`);
   for (const warning of lockfile.warnings ?? []) lines.push(`  ${paint('yellow', 'warning')}: ${warning.message}`);
   if (lockfile.status === 'scanned-nothing') lines.push('  scanned nothing: the lockfile has no packages');
+  if (lockfile.findings.length > 0) {
+    // What to run first: one upgrade per locked package, closing all its advisories it can.
+    const fixes = planLockfileFixes(lockfile);
+    lines.push('', `  fix first (${fixes.length}): one upgrade per locked package`, ...fixFirstLines(fixes));
+  }
   for (const severity of SEVERITIES) {
     const group = lockfile.findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
@@ -37,6 +66,8 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
         lines.push(`    ${f.advisory.title}`);
         lines.push(`    date: ${f.advisory.date}  ${rustsecPage(f.advisory.id) ?? f.advisory.url ?? ''}`.trimEnd());
       }
+      const platforms = f.advisory ? platformLimits(f.advisory) : null;
+      if (platforms !== null) lines.push(`    platforms: ${platforms}`);
       if (f.advisory?.aliases.length) lines.push(`    aliases: ${f.advisory.aliases.join(', ')}`);
       lines.push(`    fix: ${f.fix.command ?? f.fix.summary}`);
       for (const path of f.paths) lines.push(`    via: ${formatPath(path)}`);
@@ -54,6 +85,7 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
     const text = p.problem === 'expired' ? `ignore of ${p.id} expired on ${p.until}; it no longer applies` : `ignore of ${p.id} matched nothing; remove it`;
     lines.push(`  ${paint('yellow', 'warning')}: ${text} (reason was: ${p.reason})`);
   }
+  if (!indexWasAsked(lockfile)) lines.push('', `  outdated, yanked: ${INDEX_NOT_CHECKED}`);
   if (lockfile.outdated.length > 0) {
     // Like `cargo outdated`: the direct dependencies in full, the transitive ones counted.
     const direct = lockfile.outdated.filter((o) => o.direct);

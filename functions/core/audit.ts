@@ -224,6 +224,8 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
     notCovered,
     errors: [],
     warnings: lockfile.warnings,
+    // Without the index, no yanked finding, outdated entry or gone crate can show up: say so.
+    index: options.index ? { checked: true } : { checked: false, reason: 'offline' },
     counts: countFindings(findings, ignored.length, duplicates.length),
   };
 }

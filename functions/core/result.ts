@@ -136,7 +136,73 @@ export interface LockfileResult {
    * Absent in results written before cratewatch read lockfiles as Cargo does.
    */
   warnings?: LockfileWarning[];
+  /**
+   * Whether the registry index was asked about this lockfile's crates: yanked findings,
+   * `outdated` and the index part of `notCovered` come from it, so when it was not asked
+   * their emptiness means "not checked", not "none". Absent in results written before it
+   * was recorded and on lockfiles that failed to parse: read those as before (see indexWasAsked).
+   */
+  index?: IndexCheck;
   counts: Counts;
+}
+
+/** The registry index was asked, or not, and why not: `offline` (`--offline`, or no index source). */
+export type IndexCheck = { checked: true } | { checked: false; reason: 'offline' };
+
+/**
+ * False only when the result says the index was not asked; results written before the
+ * field existed read as checked, as they always were shown.
+ */
+export function indexWasAsked(lockfile: Pick<LockfileResult, 'index'>): boolean {
+  return lockfile.index?.checked !== false;
+}
+
+const OS_NAMES: Record<string, string> = {
+  windows: 'Windows',
+  linux: 'Linux',
+  macos: 'macOS',
+  ios: 'iOS',
+  android: 'Android',
+  freebsd: 'FreeBSD',
+  netbsd: 'NetBSD',
+  openbsd: 'OpenBSD',
+  dragonfly: 'DragonFly BSD',
+  solaris: 'Solaris',
+  illumos: 'illumos',
+  fuchsia: 'Fuchsia',
+  redox: 'Redox',
+  haiku: 'Haiku',
+  emscripten: 'Emscripten',
+  wasi: 'WASI',
+  hermit: 'HermitCore',
+  horizon: 'Horizon',
+  vxworks: 'VxWorks',
+  espidf: 'ESP-IDF',
+  uefi: 'UEFI',
+  cuda: 'CUDA',
+  none: 'bare metal',
+};
+
+/** `a`, `a and b`, `a, b and c`. */
+function joinAnd(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * The platforms an advisory is limited to (`[affected] os`/`arch`), in words; null when it
+ * affects every platform. Operating systems get their usual spelling, architectures keep
+ * Rust's names.
+ *
+ * @example platformLimits(advisory) // 'Windows only', 'Linux and macOS only', 'x86_64 only', 'Windows on x86 and x86_64 only'
+ */
+export function platformLimits(advisory: Pick<AdvisoryInfo, 'affected'>): string | null {
+  const os = advisory.affected?.os ?? [];
+  const arch = advisory.affected?.arch ?? [];
+  if (os.length === 0 && arch.length === 0) return null;
+  const systems = joinAnd(os.map((name) => OS_NAMES[name] ?? name));
+  const machines = joinAnd(arch);
+  if (os.length === 0) return `${machines} only`;
+  return arch.length === 0 ? `${systems} only` : `${systems} on ${machines} only`;
 }
 
 /** A finding named by its identity, for new/resolved lists. */

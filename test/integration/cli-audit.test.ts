@@ -168,6 +168,20 @@ describe('cratewatch audit table output', () => {
     expect(run.stderr).not.toContain(ESC);
   });
 
+  it('starts each lockfile with one fix-first line per locked package, naming what blocks a manifest bump', async () => {
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR]);
+    expect(run.stdout).toContain('\n  fix first (10): one upgrade per locked package\n  cargo update -p hyper@0.14.27 --precise 0.14.28  closes RUSTSEC-2099-0001 (critical)\n');
+    expect(run.stdout).toContain('\n    blocked by thiserror 1.0.69: needs a release of thiserror that allows thiserror-impl >= 2.0.0\n');
+    expect(run.stdout.indexOf('  fix first')).toBeLessThan(run.stdout.indexOf('  CRITICAL (1)'));
+  });
+
+  it('says outdated and yanked crates were not checked with --offline, and records it in the JSON result', async () => {
+    const table = await runCli(['audit', '--offline', paths.clean, '--db', DB_DIR]);
+    expect(table.stdout).toContain('\n  outdated, yanked: not checked (offline: the crates.io index was not asked)\n');
+    const json = await runCli(['audit', '--offline', paths.clean, '--db', DB_DIR, '--format', 'json']);
+    expect((JSON.parse(json.stdout) as ScanResult).lockfiles[0]!.index).toEqual({ checked: false, reason: 'offline' });
+  });
+
   it('lists thiserror under duplicates with the crate that pulls in each version', async () => {
     const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR]);
     expect(run.stdout).toContain('  duplicates (2)\n');
@@ -636,6 +650,36 @@ describe('cratewatch audit --format markdown', () => {
     expect(hyper[5]).toBe('my-app → reqwest 0.11.27 → hyper 0.14.27');
     const bytes = cells(rows.find((r) => r.includes('bytes 1.5.0'))!);
     expect(bytes[5]).toBe('my-app → gix-tool 0.3.0 → bytes 1.5.0<br>my-lib → tokio 1.38.0 → bytes 1.5.0');
+  });
+
+  it('has a Fixes table before the findings: one row per locked package with its command, what it closes and what blocks a manifest bump', async () => {
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--format', 'markdown']);
+    const lines = run.stdout.split('\n');
+    const header = lines.indexOf('| Fix | Closes | Severity | Notes |');
+    expect(header).toBeGreaterThan(-1);
+    expect(header).toBeLessThan(lines.indexOf('| Severity | Crate | Advisory | Title | Fix | Pulled in by |'));
+    const rows = lines.slice(header + 2, lines.indexOf('', header));
+    expect(rows).toHaveLength(10);
+    for (const row of rows) expect(cells(row), row).toHaveLength(4);
+    expect(cells(rows[0]!)).toEqual(['`cargo update -p hyper@0.14.27 --precise 0.14.28`', 'RUSTSEC-2099-0001', 'critical', '']);
+    expect(cells(rows.find((r) => r.includes('time 0.1.45'))!)).toEqual([
+      'time 0.1.45 → 0.2.0 (not semver-compatible: raise the requirement)',
+      'RUSTSEC-2099-0005',
+      'low',
+      'blocked by my-app: raise the requirement in my-app\'s Cargo.toml to time = "\\>= 0.2.0, \\< 0.2.7"',
+    ]);
+    expect(cells(rows.find((r) => r.includes('bytes 1.5.0'))!)).toEqual(['bytes 1.5.0: no fixed version, remove or replace it', 'none (RUSTSEC-2099-0008 open)', 'informational', '']);
+  });
+
+  it('shows an advisory\'s platform limits after its title', async () => {
+    const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR, '--format', 'markdown']);
+    const hyper = cells(run.stdout.split('\n').find((l) => l.startsWith('| critical') && l.includes('hyper 0.14.27'))!);
+    expect(hyper[3]).toBe('Out-of-bounds write in \\`hyper\\` client when reading chunked responses (Linux on x86\\_64 only)');
+  });
+
+  it('says outdated and yanked crates were not checked with --offline, instead of listing none', async () => {
+    const run = await runCli(['audit', '--offline', paths.clean, '--db', DB_DIR, '--format', 'markdown']);
+    expect(run.stdout).toContain('> Outdated, yanked: not checked (offline: the crates.io index was not asked).\n');
   });
 
   it('escapes a pipe in an advisory title and links an advisory without url to rustsec.org', async () => {

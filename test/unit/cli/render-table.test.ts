@@ -80,18 +80,61 @@ describe('renderTable', () => {
     expect(text).toContain('  ignored (1)\n  hyper 0.14.27  RUSTSEC-2099-0001: accepted risk until 2100-01-01\n');
   });
 
-  it('shows fix, aliases, CVSS score and dependency path under a finding', () => {
+  it('shows fix, platforms, aliases, CVSS score and dependency path under a finding', () => {
     const text = renderTable(v3, { color: false });
     expect(text).toContain(
       [
         '  hyper 0.14.27  RUSTSEC-2099-0001  vulnerability CVSS 9.8',
         '    Out-of-bounds write in `hyper` client when reading chunked responses',
         '    date: 2099-01-10  https://rustsec.org/advisories/RUSTSEC-2099-0001',
+        '    platforms: Linux on x86_64 only',
         '    aliases: CVE-2099-10001, GHSA-9x9x-7q2v-4m3p',
         '    fix: cargo update -p hyper@0.14.27 --precise 0.14.28',
         '    via: my-app → reqwest 0.11.27 → hyper 0.14.27',
       ].join('\n'),
     );
+  });
+
+  it('shows no platforms line for an advisory that affects every platform', () => {
+    const text = renderTable(v3, { color: false });
+    const h2 = text.slice(text.indexOf('  h2 0.3.20  RUSTSEC-2099-0002'), text.indexOf('  MEDIUM'));
+    expect(h2).toContain('    date: 2099-01-12');
+    expect(h2).not.toContain('platforms:');
+  });
+
+  it('lists one fix per locked package before the findings, worst first, with what each closes and what blocks a manifest bump', () => {
+    const text = renderTable(reversed(v3), { color: false });
+    const block = text.slice(text.indexOf('  fix first'), text.indexOf('  CRITICAL (1)'));
+    expect(block).toBe(
+      [
+        '  fix first (10): one upgrade per locked package',
+        '  cargo update -p hyper@0.14.27 --precise 0.14.28  closes RUSTSEC-2099-0001 (critical)',
+        '  cargo update -p h2@0.3.20 --precise 0.3.26  closes RUSTSEC-2099-0002 (high)',
+        '  cargo update -p tokio@1.38.0 --precise 1.38.1  closes RUSTSEC-2099-0003 (medium)',
+        '  cargo update -p reqwest@0.11.27 --precise 0.11.28  closes RUSTSEC-2099-0019 (low)',
+        '  time 0.1.45 → 0.2.0 (not semver-compatible: raise the requirement)  closes RUSTSEC-2099-0005 (low)',
+        '    blocked by my-app: raise the requirement in my-app\'s Cargo.toml to time = ">= 0.2.0, < 0.2.7"',
+        '  cargo update -p smallvec@0.6.13 --precise 0.6.14  closes RUSTSEC-2099-0004 (unscored)',
+        '  thiserror-impl 1.0.69 → 2.0.0 (not semver-compatible: raise the requirement)  closes RUSTSEC-2099-0010 (unscored)',
+        '    blocked by thiserror 1.0.69: needs a release of thiserror that allows thiserror-impl >= 2.0.0',
+        '  cargo update -p mio@0.8.10 --precise 0.8.11  closes RUSTSEC-2099-0006 (informational)',
+        '  base64 0.21.7: no fixed version, remove or replace it  leaves RUSTSEC-2099-0007 open (informational)',
+        '  bytes 1.5.0: no fixed version, remove or replace it  leaves RUSTSEC-2099-0008 open (informational)',
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says outdated and yanked were not checked when the index was not asked (offline)', () => {
+    expect(renderTable(v3, { color: false })).toContain('\n  outdated, yanked: not checked (offline: the crates.io index was not asked)\n');
+  });
+
+  it('says nothing of an unchecked index when the index was asked, or when a result predates the field', () => {
+    const asked = { ...v3, lockfiles: v3.lockfiles.map((l) => ({ ...l, index: { checked: true as const } })) };
+    const older = { ...v3, lockfiles: v3.lockfiles.map(({ index: _index, ...l }) => l) };
+    expect(renderTable(asked, { color: false })).not.toContain('not checked');
+    expect(renderTable(older, { color: false })).not.toContain('not checked');
   });
 
   it('shows an error, not a pass, when the lockfile has no packages', async () => {

@@ -174,3 +174,17 @@ describe('policy and ignores', () => {
     expect(result.packageCount).toBe(0);
   });
 });
+
+describe('whether the index was asked', () => {
+  it('records the index as not checked, because offline, when no index is given', () => {
+    expect(v3.index).toEqual({ checked: false, reason: 'offline' });
+  });
+
+  it('records the index as checked when lookups are given, even when a lookup failed', () => {
+    const index = new Map([
+      ['hyper', { kind: 'found' as const, versions: [{ version: '0.14.27', yanked: false, rustVersion: null }] }],
+      ['tokio', { kind: 'failed' as const, message: 'HTTP 503' }],
+    ]);
+    expect(auditLockfile(fixtureLockfile('v3.Cargo.lock'), db, { today: TODAY, index }).index).toEqual({ checked: true });
+  });
+});

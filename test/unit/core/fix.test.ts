@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import semver from 'semver';
 import { affectedRanges } from '../../../functions/core/advisory-ranges.ts';
-import { findFix, nearestUnaffected } from '../../../functions/core/fix.ts';
+import { affectedAgainFrom, findFix, firstUnaffectedFrom, nearestUnaffected } from '../../../functions/core/fix.ts';
 
 const v = (text: string) => new semver.SemVer(text);
 
@@ -69,5 +69,34 @@ describe('findFix', () => {
     const ranges = affectedRanges(['>= 1.2.3'], []);
     expect(nearestUnaffected(v('1.2.0'), ranges, ['1.2.1', '1.2.5', '1.3.0', '1.2.4', 'not-a-version'])?.version).toBe('1.2.4');
     expect(nearestUnaffected(v('1.2.0'), ranges, ['1.2.1', '1.2.2'])).toBeUndefined();
+  });
+});
+
+describe('firstUnaffectedFrom', () => {
+  const smallvec = [...affectedRanges(['>= 0.6.10'], ['< 0.6.5']), ...affectedRanges(['>= 0.6.14, < 1.0.0', '>= 1.6.1'], ['< 0.6.3'])];
+
+  it.each([
+    ['0.6.10', '0.6.14'],
+    ['0.6.14', '0.6.14'],
+    ['1.0.0', '1.6.1'],
+    ['0.6.1', '0.6.1'],
+  ])('climbs from %s to %s over the ranges of two advisories', (start, expected) => {
+    expect(firstUnaffectedFrom(v(start), smallvec)?.version).toBe(expected);
+  });
+
+  it('gives undefined when an unbounded range holds the start', () => {
+    expect(firstUnaffectedFrom(v('1.0.0'), [...affectedRanges(['>= 1.2.0'], []), ...affectedRanges([], ['< 1.1.0'])])).toBeUndefined();
+  });
+
+  it('lands on the release 1.2.4 when a range ends at 1.2.4-0 (from "> 1.2.3")', () => {
+    expect(firstUnaffectedFrom(v('1.2.0'), affectedRanges(['> 1.2.3'], []))?.version).toBe('1.2.4');
+  });
+});
+
+describe('affectedAgainFrom', () => {
+  it('gives the first release a later range affects again, and undefined when none does', () => {
+    const ranges = affectedRanges(['>= 0.2.23'], ['= 0.2.0', '= 0.2.1']);
+    expect(affectedAgainFrom(v('0.2.0'), ranges)?.version).toBe('0.2.2');
+    expect(affectedAgainFrom(v('0.2.23'), ranges)).toBeUndefined();
   });
 });
