@@ -99,6 +99,24 @@ function publishedVersions(lookup: CrateLookup | undefined): string[] | undefine
   return lookup?.kind === 'found' ? lookup.versions.filter((v) => !v.yanked).map((v) => v.version) : undefined;
 }
 
+/**
+ * The fix for one advisory that does not land in a vulnerability the locked version does not
+ * have yet: smallvec 0.6.1's fix for RUSTSEC-2018-0018 is 0.6.13 by its own ranges, but 0.6.3
+ * to 0.6.13 are affected by RUSTSEC-2021-0003, which 0.6.1 is not, so the fix to recommend is
+ * 0.6.14. Advisories that affect the locked version already are findings of their own (the
+ * fix plan joins them); informational ones (unmaintained) are not avoided, or they would
+ * block every fix. When no version is clear of them all, the advisory's own fix stands.
+ */
+function fixAvoidingOthers(pkg: LockedPackage, advisory: Advisory, db: AdvisoryDb, target: TargetPlatform | undefined, published: readonly string[] | undefined): Fix {
+  const own = findFix(pkg.name, pkg.semver, advisory.ranges, published);
+  const others = (db.byPackage.get(pkg.name) ?? []).filter(
+    (a) => a !== advisory && a.withdrawn === undefined && kindOf(a) === 'vulnerability' && appliesToSource(a, pkg) && appliesToTarget(a, target) && !isAffected(pkg.semver, a.ranges),
+  );
+  if (others.length === 0 || own.version === null) return own;
+  const combined = findFix(pkg.name, pkg.semver, [...advisory.ranges, ...others.flatMap((a) => a.ranges)], published);
+  return combined.status === 'none' ? own : combined;
+}
+
 /** The fix for a yanked version: the nearest release above it that is not yanked. */
 function yankedFix(pkg: LockedPackage, published: readonly string[]): Fix {
   // No advisory ranges: any published, non-yanked version above the locked one will do.
@@ -172,7 +190,7 @@ export function auditLockfile(lockfile: Lockfile, db: AdvisoryDb, options: Audit
         kind,
         severity: severityOf(advisory, kind),
         advisory: advisoryInfo(advisory),
-        fix: findFix(pkg.name, pkg.semver, advisory.ranges, published),
+        fix: fixAvoidingOthers(pkg, advisory, db, options.target, published),
         ...base(),
       };
       const ignore = findIgnore(advisory, active);

@@ -109,7 +109,9 @@ describeShared('auditing the real lockfiles against the real RustSec snapshot (s
     it('does not report smallvec 0.6.1 (bat 2018) for advisories whose unaffected list covers it (< 0.6.3, < 0.6.5)', () => {
       const ids = findingsOf(BAT_2018, 'smallvec', '0.6.1').map((f) => f.advisory!.id).sort();
       expect(ids).toEqual(['RUSTSEC-2018-0003', 'RUSTSEC-2018-0018']);
-      expect(findingOf(BAT_2018, 'smallvec', '0.6.1', 'RUSTSEC-2018-0003').fix.version).toBe('0.6.3');
+      // Its own patched line starts at 0.6.3, but 0.6.3 to 0.6.13 are affected by RUSTSEC-2021-0003
+      // (unaffected < 0.6.3, patched >= 0.6.14), which 0.6.1 is not: the fix must not walk into it.
+      expect(findingOf(BAT_2018, 'smallvec', '0.6.1', 'RUSTSEC-2018-0003').fix.version).toBe('0.6.14');
     });
 
     it('reports regex 1.0.5 for RUSTSEC-2022-0013 as high (CVSS 7.5) with a semver-compatible fix to 1.5.5', () => {
@@ -143,11 +145,12 @@ describeShared('auditing the real lockfiles against the real RustSec snapshot (s
       expect(finding.fix).toMatchObject({ status: 'compatible', version: '0.11.15', command: 'cargo update -p quinn-proto@0.11.14 --precise 0.11.15' });
     });
 
-    it('finds the nearest of several patched lines: tokio 1.23.0 → 1.23.1, tokio 0.2.18 → 1.8.4 (mdBook)', () => {
+    it('finds the nearest of several patched lines: tokio 1.23.0 → 1.23.1, tokio 0.2.18 → 1.18.4, not the 1.8.4 another advisory affects (mdBook)', () => {
       // RUSTSEC-2023-0001 patched: >= 1.18.4, < 1.19.0 | >= 1.20.3, < 1.21.0 | >= 1.23.1
       expect(findingOf(MDBOOK_2022, 'tokio', '1.23.0', 'RUSTSEC-2023-0001').fix).toMatchObject({ status: 'compatible', version: '1.23.1' });
-      // RUSTSEC-2021-0124 patched: >= 1.8.4, < 1.9.0 | >= 1.13.1; unaffected < 0.1.14
-      expect(findingOf(MDBOOK_2020, 'tokio', '0.2.18', 'RUSTSEC-2021-0124').fix).toMatchObject({ status: 'manifest-bump', version: '1.8.4' });
+      // RUSTSEC-2021-0124 patched: >= 1.8.4, < 1.9.0 | >= 1.13.1; unaffected < 0.1.14. But 1.8.4 lies in
+      // RUSTSEC-2023-0001 (unaffected < 1.7.0, first patched line >= 1.18.4), which 0.2.18 is not in: 1.18.4.
+      expect(findingOf(MDBOOK_2020, 'tokio', '0.2.18', 'RUSTSEC-2021-0124').fix).toMatchObject({ status: 'manifest-bump', version: '1.18.4' });
     });
 
     it('reads a bare patched requirement as a caret: hyper 0.13.5 → 0.13.10 ("0.13.10" in RUSTSEC-2021-0020)', () => {

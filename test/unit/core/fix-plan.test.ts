@@ -225,3 +225,22 @@ describe('rankFixes', () => {
     expect(rankFixes([scan('clean', [])])).toEqual([]);
   });
 });
+
+describe('the fix of one finding', () => {
+  it.each([
+    ['with the published versions from the index', { smallvec: ['0.6.1', ...SMALLVEC_VERSIONS] }],
+    ['offline, from the advisory ranges alone', undefined],
+  ])('skips versions another vulnerability affects that the locked one does not: smallvec 0.6.1 → 0.6.14, not 0.6.10 (%s)', (_when, index) => {
+    // 0.6.1 is below RUSTSEC-2021-0003 (unaffected < 0.6.3); 0.6.10, RUSTSEC-2019-0100's own fix, is inside it.
+    const own = advisory({ id: 'RUSTSEC-2019-0100', crate: 'smallvec', patched: ['>= 0.6.10'], cvss: HIGH });
+    const result = audit(lock({ app: ['smallvec'] }, [['smallvec', '0.6.1', []]]), [own, SMALLVEC[2]!], index);
+    expect(result.findings.map((f) => `${f.advisory!.id} ${f.fix.version}`)).toEqual(['RUSTSEC-2019-0100 0.6.14']);
+  });
+
+  it('keeps its own fix when no version is clear of the other vulnerability', () => {
+    const own = advisory({ id: 'RUSTSEC-2019-0100', crate: 'smallvec', patched: ['>= 0.6.10'], cvss: HIGH });
+    const unfixed = advisory({ id: 'RUSTSEC-2019-0101', crate: 'smallvec', patched: [], unaffected: ['< 0.6.3'], cvss: HIGH });
+    const result = audit(lock({ app: ['smallvec'] }, [['smallvec', '0.6.1', []]]), [own, unfixed]);
+    expect(result.findings.map((f) => `${f.advisory!.id} ${f.fix.version}`)).toEqual(['RUSTSEC-2019-0100 0.6.10']);
+  });
+});
