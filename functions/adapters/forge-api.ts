@@ -15,6 +15,8 @@ export interface ForgeApiOptions {
   service: string;
   apiBase: string;
   token: string | undefined;
+  /** The configuration file the repositories were read from, as messages name it (`cratewatch.toml`, `s3://bucket/key`). */
+  configFile: string;
 }
 
 const decoder = new TextDecoder();
@@ -24,10 +26,12 @@ export class ForgeApi {
   readonly #token: string | undefined;
   readonly service: string;
   readonly apiBase: string;
+  readonly configFile: string;
 
   constructor(options: ForgeApiOptions) {
     this.service = options.service;
     this.apiBase = options.apiBase;
+    this.configFile = options.configFile;
     this.#token = options.token === '' ? undefined : options.token;
   }
 
@@ -63,7 +67,7 @@ export class ForgeApi {
   fileMissing(where: string, at: { commit: string; ref: string }, path: string, source: Exclude<FileSource, 'optional'>): RepoFetchError {
     if (source === 'tree') return this.fail(`${where}: ${path} is in the tree of ${at.commit.slice(0, 12)} but could not be read (404): scan again`, 404);
     return this.fail(
-      `${where}: ${path} not found at ${at.ref} (${at.commit.slice(0, 12)}) (404): fix the \`${source}\` paths of this repository in cratewatch.toml, or remove them to discover every ${source === 'lockfiles' ? 'Cargo.lock' : 'Cargo.toml'}`,
+      `${where}: ${path} not found at ${at.ref} (${at.commit.slice(0, 12)}) (404): fix the \`${source}\` paths of this repository in ${this.configFile}, or remove them to discover every ${source === 'lockfiles' ? 'Cargo.lock' : 'Cargo.toml'}`,
       404,
     );
   }
@@ -71,12 +75,12 @@ export class ForgeApi {
   /** A file over the per-file limit; `size` when the tree said it, undefined when the download ran over. */
   overLimit(where: string, path: string, maxBytes: number, size: number | undefined, cause?: unknown): RepoFetchError {
     const amount = size === undefined ? '' : `${size} bytes, `;
-    return this.fail(`${where}: ${path} refused: ${amount}over the ${maxBytes}-byte limit per file (raise \`max_file_bytes\` in cratewatch.toml if the file is genuine)`, null, cause);
+    return this.fail(`${where}: ${path} refused: ${amount}over the ${maxBytes}-byte limit per file (raise \`max_file_bytes\` in ${this.configFile} if the file is genuine)`, null, cause);
   }
 
   /** Discovery gave up: the tree is larger than the source will list. */
   tooLargeToDiscover(where: string, reason: string): RepoFetchError {
-    return this.fail(`${where}: the repository is too large to discover its Cargo files (${reason}): list them in \`lockfiles\` and \`manifests\` in cratewatch.toml`, null);
+    return this.fail(`${where}: the repository is too large to discover its Cargo files (${reason}): list them in \`lockfiles\` and \`manifests\` in ${this.configFile}`, null);
   }
 }
 

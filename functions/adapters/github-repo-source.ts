@@ -18,6 +18,8 @@ export interface GithubRepoSourceOptions {
   http: HttpClient;
   /** Files larger than this are refused, not read. */
   maxFileBytes: number;
+  /** The configuration file the repositories were read from, as messages name it (`cratewatch.toml`, `s3://bucket/key`). Default: "the cratewatch configuration". */
+  configFile?: string;
   /** The longest this source waits for rate limits to reset, in total over all its repositories. */
   rateLimitBudgetMs: number;
   /** Tree listings allowed when GitHub truncates the recursive tree and the folders are walked one by one. */
@@ -77,7 +79,7 @@ export class GithubRepoSource implements RepoSource {
   constructor(options: GithubRepoSourceOptions) {
     this.apiBase = options.apiBase.replace(/\/+$/, '');
     this.#token = options.token === '' ? undefined : options.token;
-    this.api = new ForgeApi({ service: 'GitHub', apiBase: this.apiBase, token: this.#token });
+    this.api = new ForgeApi({ service: 'GitHub', apiBase: this.apiBase, token: this.#token, configFile: options.configFile ?? 'the cratewatch configuration' });
     this.http = options.http;
     this.maxFileBytes = options.maxFileBytes;
     this.budgetLeftMs = options.rateLimitBudgetMs;
@@ -140,10 +142,10 @@ export class GithubRepoSource implements RepoSource {
       // GitHub says 422 for a ref it does not know; a 404 may mean the repository itself, so ask.
       if (response.status === 404) await this.defaultBranch(target);
       if (response.status === 422 || response.status === 404) {
-        throw this.api.fail(`${target.where}: ref "${ref}" not found (${response.status}): check the branch, tag or commit in cratewatch.toml`, response.status);
+        throw this.api.fail(`${target.where}: ref "${ref}" not found (${response.status}): check the branch, tag or commit in ${this.api.configFile}`, response.status);
       }
     }
-    if (response.status === 409) throw this.api.fail(`${target.where}: the repository is empty (409): push a commit or remove it from cratewatch.toml`, 409);
+    if (response.status === 409) throw this.api.fail(`${target.where}: the repository is empty (409): push a commit or remove it from ${this.api.configFile}`, 409);
     if (response.status !== 200) throw this.statusError(target, response, what);
     const text = decoder.decode(response.body).trim();
     // A server that ignores the media type answers with the commit as JSON.

@@ -16,6 +16,8 @@ export interface GitlabRepoSourceOptions {
   http: HttpClient;
   /** Files larger than this are refused, not read. */
   maxFileBytes: number;
+  /** The configuration file the repositories were read from, as messages name it (`cratewatch.toml`, `s3://bucket/key`). Default: "the cratewatch configuration". */
+  configFile?: string;
   /** Pages of the tree listing (100 entries each) read before giving up. Default 1000. */
   maxTreePages?: number;
   /** Keeps each project's last commit and the files read at it (one object per project). */
@@ -49,7 +51,7 @@ export class GitlabRepoSource implements RepoSource {
   constructor(options: GitlabRepoSourceOptions) {
     this.apiBase = options.apiBase.replace(/\/+$/, '');
     this.#token = options.token === '' ? undefined : options.token;
-    this.api = new ForgeApi({ service: 'GitLab', apiBase: this.apiBase, token: this.#token });
+    this.api = new ForgeApi({ service: 'GitLab', apiBase: this.apiBase, token: this.#token, configFile: options.configFile ?? 'the cratewatch configuration' });
     this.http = options.http;
     this.maxFileBytes = options.maxFileBytes;
     this.maxTreePages = options.maxTreePages ?? DEFAULT_MAX_TREE_PAGES;
@@ -94,7 +96,7 @@ export class GitlabRepoSource implements RepoSource {
     const response = await this.get(target, target.base, MAX_API_BYTES);
     if (response.status !== 200) throw this.statusError(target, response, 'the project');
     const branch = (this.api.json(target.where, response, 'the project') as { default_branch?: unknown }).default_branch;
-    if (branch === null) throw this.api.fail(`${target.where}: the project has no default branch (is it empty?): push a commit, or set its branch in cratewatch.toml`, null);
+    if (branch === null) throw this.api.fail(`${target.where}: the project has no default branch (is it empty?): push a commit, or set its branch in ${this.api.configFile}`, null);
     if (typeof branch !== 'string' || branch === '') throw this.api.malformed(target.where, 'the project', 'default_branch');
     return branch;
   }
@@ -104,7 +106,7 @@ export class GitlabRepoSource implements RepoSource {
     if (response.status === 404 && !/project/i.test(messageOf(response))) {
       // "404 Commit Not Found": the project is there, the ref is not.
       throw this.api.fail(
-        `${target.where}: ref "${ref}" not found (404): check the ${configured ? 'branch, tag or commit in cratewatch.toml' : 'default branch of the project'}`,
+        `${target.where}: ref "${ref}" not found (404): check the ${configured ? `branch, tag or commit in ${this.api.configFile}` : 'default branch of the project'}`,
         404,
       );
     }

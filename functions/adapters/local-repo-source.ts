@@ -11,14 +11,18 @@ import { readGitHead } from './git-checkout.ts';
 export interface LocalRepoSourceOptions {
   /** Files larger than this are refused, not read. */
   maxFileBytes: number;
+  /** The configuration file the repositories were read from, as messages name it (`cratewatch.toml`, `s3://bucket/key`). Default: "the cratewatch configuration". */
+  configFile?: string;
 }
 
 /** The files under `location.path` as they are on disk now. */
 export class LocalRepoSource implements RepoSource {
   private readonly maxFileBytes: number;
+  private readonly configFile: string;
 
   constructor(options: LocalRepoSourceOptions) {
     this.maxFileBytes = options.maxFileBytes;
+    this.configFile = options.configFile ?? 'the cratewatch configuration';
   }
 
   /** `ref` is the branch checked out (null when detached or not git); a configured `ref` is not checked out. */
@@ -30,7 +34,7 @@ export class LocalRepoSource implements RepoSource {
     try {
       info = await stat(root);
     } catch (error) {
-      throw new RepoFetchError(`${where}: no such directory (${codeOf(error)}): check the \`path\` of repository "${repo.name}" in cratewatch.toml`, null, { cause: error });
+      throw new RepoFetchError(`${where}: no such directory (${codeOf(error)}): check the \`path\` of repository "${repo.name}" in ${this.configFile}`, null, { cause: error });
     }
     if (!info.isDirectory()) throw new RepoFetchError(`${where}: not a directory: give the folder that holds Cargo.lock, not the file`);
 
@@ -56,11 +60,11 @@ export class LocalRepoSource implements RepoSource {
     if (!info?.isFile()) {
       if (field === null) return undefined;
       throw new RepoFetchError(
-        `${where}: ${path} ${info ? 'is not a file' : 'not found'}: fix the \`${field}\` paths of this repository in cratewatch.toml, or remove them to discover every ${field === 'lockfiles' ? 'Cargo.lock' : 'Cargo.toml'}`,
+        `${where}: ${path} ${info ? 'is not a file' : 'not found'}: fix the \`${field}\` paths of this repository in ${this.configFile}, or remove them to discover every ${field === 'lockfiles' ? 'Cargo.lock' : 'Cargo.toml'}`,
       );
     }
     if (info.size > this.maxFileBytes) {
-      throw new RepoFetchError(`${where}: ${path} refused: ${info.size} bytes, over the ${this.maxFileBytes}-byte limit per file (raise \`max_file_bytes\` in cratewatch.toml if the file is genuine)`);
+      throw new RepoFetchError(`${where}: ${path} refused: ${info.size} bytes, over the ${this.maxFileBytes}-byte limit per file (raise \`max_file_bytes\` in ${this.configFile} if the file is genuine)`);
     }
     try {
       return { path, text: await readFile(full, 'utf8') };

@@ -12,6 +12,8 @@ export interface SnsAlerterOptions {
   siteUrl: string | null;
   /** The most bytes one message may take; SNS's limit less a margin by default. */
   maxBytes?: number;
+  /** The configuration file the scan read (`s3://bucket/key`), named where a message says what to change. */
+  configFile?: string;
 }
 
 /**
@@ -28,8 +30,8 @@ export class SnsAlerter implements Alerter {
   }
 
   async send(alerts: readonly Alert[]): Promise<void> {
-    const { client, topicArn, siteUrl, maxBytes } = this.options;
-    const messages = composeAlertMessages(alerts, { siteUrl, ...(maxBytes === undefined ? {} : { maxBytes }) });
+    const { client, topicArn, siteUrl, maxBytes, configFile } = this.options;
+    const messages = composeAlertMessages(alerts, { siteUrl, ...(maxBytes === undefined ? {} : { maxBytes }), ...(configFile === undefined ? {} : { configFile }) });
     const delivered: Alert[] = [];
     for (const [i, message] of messages.entries()) {
       try {

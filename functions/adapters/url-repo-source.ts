@@ -8,6 +8,8 @@ export interface UrlRepoSourceOptions {
   http: HttpClient;
   /** Files larger than this are refused, not read. */
   maxFileBytes: number;
+  /** The configuration file the repositories were read from, as messages name it (`cratewatch.toml`, `s3://bucket/key`). Default: "the cratewatch configuration". */
+  configFile?: string;
 }
 
 /** Plain http is only for a server on this machine (tests, a local mirror). */
@@ -18,10 +20,12 @@ const decoder = new TextDecoder();
 export class UrlRepoSource implements RepoSource {
   private readonly http: HttpClient;
   private readonly maxFileBytes: number;
+  private readonly configFile: string;
 
   constructor(options: UrlRepoSourceOptions) {
     this.http = options.http;
     this.maxFileBytes = options.maxFileBytes;
+    this.configFile = options.configFile ?? 'the cratewatch configuration';
   }
 
   async fetchRepository(repo: RepoConfig): Promise<RepoSnapshot> {
@@ -35,17 +39,17 @@ export class UrlRepoSource implements RepoSource {
       response = await this.http.request(url.href, { headers: { accept: 'text/plain, */*' }, maxBytes: this.maxFileBytes });
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        throw new RepoFetchError(`${where}: refused: over the ${this.maxFileBytes}-byte limit per file (raise \`max_file_bytes\` in cratewatch.toml if the file is genuine)`, null, { cause: error });
+        throw new RepoFetchError(`${where}: refused: over the ${this.maxFileBytes}-byte limit per file (raise \`max_file_bytes\` in ${this.configFile} if the file is genuine)`, null, { cause: error });
       }
       const status = error instanceof RetryableHttpError ? error.status : null;
       throw new RepoFetchError(`${where}: no answer (${errorMessage(error)}); check the URL, or try again later`, status, { cause: error });
     }
     const { status } = response;
-    if (status === 404 || status === 410) throw new RepoFetchError(`${where}: not found (${status}): check the URL in cratewatch.toml`, status);
+    if (status === 404 || status === 410) throw new RepoFetchError(`${where}: not found (${status}): check the URL in ${this.configFile}`, status);
     if (status === 401 || status === 403) {
       throw new RepoFetchError(`${where}: needs authorisation (${status}), which a URL source does not send: use a github or gitlab source for a private repository`, status);
     }
-    if (status !== 200) throw new RepoFetchError(`${where}: unexpected answer (${status}): check the URL in cratewatch.toml`, status);
+    if (status !== 200) throw new RepoFetchError(`${where}: unexpected answer (${status}): check the URL in ${this.configFile}`, status);
     if (/text\/html/i.test(response.headers.get('content-type') ?? '')) {
       throw new RepoFetchError(`${where}: the answer is a web page, not a Cargo.lock: link the raw file (for GitHub, raw.githubusercontent.com)`, status);
     }

@@ -26,6 +26,11 @@ export interface AlertMessageOptions {
    * and values), which is how SNS counts its 256 KiB (262,144 bytes). Defaults to 240 KiB.
    */
   maxBytes?: number;
+  /**
+   * The configuration file the scan read, as the messages name it where they say what to
+   * change (`cratewatch.toml`, `s3://bucket/key`). Default: "the cratewatch configuration".
+   */
+  configFile?: string;
 }
 
 /** SNS's 256 KiB less a margin, for what its own accounting may add. */
@@ -36,8 +41,15 @@ const SUBJECT_LIMIT = 99;
 const SHORTENED = '… (shortened, see the report)';
 /** Fields of a single oversized alert are never cut below this many characters. */
 const MIN_FIELD_CHARS = 24;
-const SITE_NOT_CONFIGURED = 'Report site not configured ([site] url in cratewatch.toml), so there are no links to it.';
-const FOOTER = 'Each finding is alerted once. To stop alerting one you accept, add an ignore with a reason to its repository in cratewatch.toml.';
+const DEFAULT_CONFIG_FILE = 'the cratewatch configuration';
+
+function siteNotConfigured(configFile: string): string {
+  return `Report site not configured ([site] url in ${configFile}), so there are no links to it.`;
+}
+
+function footerLine(configFile: string): string {
+  return `Each finding is alerted once. To stop alerting one you accept, add an ignore with a reason to its repository in ${configFile}.`;
+}
 
 /** Most severe first, then repository, crate, lockfile, version and advisory id: the order alerts are listed in. */
 export function sortAlerts(alerts: readonly Alert[]): Alert[] {
@@ -81,14 +93,16 @@ export function composeAlertMessages(alerts: readonly Alert[], options: AlertMes
   if (alerts.length === 0) return [];
   const sorted = sortAlerts(alerts);
   const intro = `cratewatch: ${plural(sorted.length, 'new finding')} at or above the alert threshold, most severe first.`;
-  const note = options.siteUrl === null ? SITE_NOT_CONFIGURED : null;
+  const configFile = options.configFile ?? DEFAULT_CONFIG_FILE;
+  const note = options.siteUrl === null ? siteNotConfigured(configFile) : null;
+  const footer = footerLine(configFile);
 
   // What every message may need besides its alerts, at its largest: the subject, the body's
   // header and footer (the part line with numbers at least as wide as any), the attributes' fixed parts.
   const widest = sorted.length;
   const fixedBytes =
     SUBJECT_LIMIT +
-    utf8Bytes(bodyText(intro, partLine(widest, widest, widest, widest + 1), note, [])) +
+    utf8Bytes(bodyText(intro, partLine(widest, widest, widest, widest + 1), note, [], footer)) +
     utf8Bytes('severity' + 'String' + 'informational') +
     utf8Bytes('repositories' + 'String.Array' + '[]');
   const room = maxBytes - fixedBytes;
@@ -117,7 +131,7 @@ export function composeAlertMessages(alerts: readonly Alert[], options: AlertMes
     const part = groups.length > 1 ? partLine(index + 1, groups.length, first, first + g.alerts.length - 1) : null;
     const message: AlertMessage = {
       subject: composeSubject(g.alerts, g.repositories, groups.length > 1 ? `(part ${index + 1}/${groups.length})` : ''),
-      body: bodyText(intro, part, note, g.blocks),
+      body: bodyText(intro, part, note, g.blocks, footer),
       severity: g.alerts[0]!.finding.severity,
       repositories: g.repositories,
       alerts: g.alerts,
@@ -139,9 +153,9 @@ function messageBytes(message: AlertMessage): number {
   );
 }
 
-function bodyText(intro: string, part: string | null, note: string | null, blocks: readonly string[]): string {
+function bodyText(intro: string, part: string | null, note: string | null, blocks: readonly string[], footer: string): string {
   const header = [intro, part, note].filter((line): line is string => line !== null).join('\n');
-  return `${header}\n\n${blocks.map((b) => `${b}\n\n`).join('')}${FOOTER}\n`;
+  return `${header}\n\n${blocks.map((b) => `${b}\n\n`).join('')}${footer}\n`;
 }
 
 function partLine(index: number, count: number, first: number, last: number): string {

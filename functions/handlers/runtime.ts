@@ -100,7 +100,7 @@ export function lambdaSources(config: Config, cache: ObjectHttpCache, options: {
 }
 
 export function snsAlerter(config: Config): SnsAlerter {
-  return new SnsAlerter({ client: new SNSClient({}), topicArn: requiredEnv('CRATEWATCH_TOPIC_ARN'), siteUrl: process.env.CRATEWATCH_SITE_URL ?? config.site.url });
+  return new SnsAlerter({ client: new SNSClient({}), topicArn: requiredEnv('CRATEWATCH_TOPIC_ARN'), siteUrl: process.env.CRATEWATCH_SITE_URL ?? config.site.url, configFile: config.file });
 }
 
 /** Scan events as structured log lines: a static message and fields. */

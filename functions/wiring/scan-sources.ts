@@ -98,18 +98,19 @@ export function buildScanSources(config: Config, options: ScanSourceOptions): Sc
   const advisorySource = URL_LIKE.test(advisoryDb)
     ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache: options.cache, now: () => new Date(), offline: options.offline, preferCached: options.preferCachedDb ?? false, warn: options.warn })
     : new LocalAdvisoryDbSource(isAbsolute(advisoryDb) ? advisoryDb : resolve(options.baseDir, advisoryDb));
-  const repoSources: Partial<Record<RepoLocation['kind'], RepoSource>> = { path: new LocalRepoSource({ maxFileBytes: config.maxFileBytes }) };
+  const repoSources: Partial<Record<RepoLocation['kind'], RepoSource>> = { path: new LocalRepoSource({ maxFileBytes: config.maxFileBytes, configFile: config.file }) };
   if (!options.offline) {
     repoSources.github = new GithubRepoSource({
       apiBase: config.sources.githubApi,
       token: config.tokens.github ?? undefined,
       http,
       maxFileBytes: config.maxFileBytes,
+      configFile: config.file,
       rateLimitBudgetMs: options.rateLimitBudgetMs ?? 120_000,
       cache: options.cache,
     });
-    repoSources.gitlab = new GitlabRepoSource({ apiBase: config.sources.gitlabApi, token: config.tokens.gitlab ?? undefined, http, maxFileBytes: config.maxFileBytes, cache: options.cache });
-    repoSources.url = new UrlRepoSource({ http, maxFileBytes: config.maxFileBytes });
+    repoSources.gitlab = new GitlabRepoSource({ apiBase: config.sources.gitlabApi, token: config.tokens.gitlab ?? undefined, http, maxFileBytes: config.maxFileBytes, configFile: config.file, cache: options.cache });
+    repoSources.url = new UrlRepoSource({ http, maxFileBytes: config.maxFileBytes, configFile: config.file });
   }
   const index = options.offline
     ? null

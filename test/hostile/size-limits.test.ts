@@ -14,6 +14,7 @@ import { runCli, type CliRun } from '../helpers/run-cli.ts';
 
 const LIMIT = 4096;
 let dir: string;
+let config: string;
 let run: CliRun;
 
 beforeAll(async () => {
@@ -24,11 +25,12 @@ beforeAll(async () => {
   await writeFile(join(dir, 'huge', 'Cargo.lock'), `${CLEAN_LOCK}# ${'x'.repeat(50 * LIMIT)}\n`);
   await mkdir(join(dir, 'small'));
   await writeFile(join(dir, 'small', 'Cargo.lock'), CLEAN_LOCK);
+  config = join(dir, 'size-limits.toml');
   await writeFile(
-    join(dir, 'cratewatch.toml'),
+    config,
     `max_file_bytes = ${LIMIT}\n\n[sources]\nadvisory_db = ${JSON.stringify(db)}\n\n[[repositories]]\nname = "huge"\npath = "huge"\n\n[[repositories]]\nname = "small"\npath = "small"\n`,
   );
-  run = await runCli(['scan', '--config', join(dir, 'cratewatch.toml'), '--out', join(dir, 'out'), '--offline', '--no-report'], { cwd: dir });
+  run = await runCli(['scan', '--config', config, '--out', join(dir, 'out'), '--offline', '--no-report'], { cwd: dir });
 }, 60_000);
 
 afterAll(async () => {
@@ -38,7 +40,7 @@ afterAll(async () => {
 describe('a Cargo.lock over max_file_bytes', () => {
   it('is refused with the limit and the setting named, and the run exits 3 (not everything scanned)', () => {
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(new RegExp(`huge: error \\(.*Cargo\\.lock refused: \\d+ bytes, over the ${LIMIT}-byte limit per file \\(raise \`max_file_bytes\` in cratewatch\\.toml if the file is genuine\\)`));
+    expect(run.stderr).toMatch(new RegExp(`huge: error \\(.*Cargo\\.lock refused: \\d+ bytes, over the ${LIMIT}-byte limit per file \\(raise \`max_file_bytes\` in ${escapeRegExp(config)} if the file is genuine\\)`));
   });
 
   it('leaves its repository an error and scans the other one', async () => {
@@ -49,3 +51,7 @@ describe('a Cargo.lock over max_file_bytes', () => {
     ]);
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -84,9 +84,12 @@ beforeEach(() => {
   server.setRateLimit(undefined);
 });
 
+/** Not the default name, so a message that names the configuration shows it is the one given. */
+const CONFIG_FILE = 'ssm:/ops/cratewatch-config';
+
 function source(options: Partial<GithubRepoSourceOptions> = {}): GithubRepoSource {
   const http = new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 1, baseDelayMs: 1 });
-  return new GithubRepoSource({ apiBase: server.url, http, maxFileBytes: 1_000_000, rateLimitBudgetMs: 10_000, ...options });
+  return new GithubRepoSource({ apiBase: server.url, http, maxFileBytes: 1_000_000, rateLimitBudgetMs: 10_000, configFile: CONFIG_FILE, ...options });
 }
 
 function repo(name: string, extra: Partial<RepoConfig> = {}): RepoConfig {
@@ -159,6 +162,7 @@ describe('GithubRepoSource', () => {
     const error = await failure(source().fetchRepository(repo('acme/workspace', { lockfiles: ['app/Cargo.lock'], manifests: [] })));
     expect(error.status).toBe(404);
     expect(error.message).toMatch(/^github acme\/workspace: app\/Cargo\.lock not found at main \([0-9a-f]{12}\) \(404\): fix the `lockfiles` paths/);
+    expect(error.message).toContain(`paths of this repository in ${CONFIG_FILE}, or remove them to discover every Cargo.lock`);
   });
 
   it('refuses a configured path that leaves the repository', async () => {
@@ -169,7 +173,7 @@ describe('GithubRepoSource', () => {
   it('fails with the ref when the configured ref does not exist', async () => {
     const error = await failure(source().fetchRepository(repo('acme/workspace', { ref: 'no-such-branch' })));
     expect(error.status).toBe(422);
-    expect(error.message).toBe('github acme/workspace: ref "no-such-branch" not found (422): check the branch, tag or commit in cratewatch.toml');
+    expect(error.message).toBe(`github acme/workspace: ref "no-such-branch" not found (422): check the branch, tag or commit in ${CONFIG_FILE}`);
   });
 
   it('says how to fix a repository that is not found', async () => {
@@ -329,13 +333,13 @@ describe('GithubRepoSource', () => {
   describe('size limit', () => {
     it('refuses a discovered file over the limit from the tree size, without downloading it', async () => {
       const error = await failure(source({ maxFileBytes: 1_000 }).fetchRepository(repo('acme/workspace')));
-      expect(error.message).toBe(`github acme/workspace: Cargo.lock refused: ${Buffer.byteLength(LOCK)} bytes, over the 1000-byte limit per file (raise \`max_file_bytes\` in cratewatch.toml if the file is genuine)`);
+      expect(error.message).toBe(`github acme/workspace: Cargo.lock refused: ${Buffer.byteLength(LOCK)} bytes, over the 1000-byte limit per file (raise \`max_file_bytes\` in ${CONFIG_FILE} if the file is genuine)`);
       expect(server.requests.some((r) => r.path.includes('/contents/'))).toBe(false);
     });
 
     it('refuses a configured file over the limit while reading it', async () => {
       const error = await failure(source({ maxFileBytes: 1_000 }).fetchRepository(repo('acme/workspace', { lockfiles: ['Cargo.lock'], manifests: [] })));
-      expect(error.message).toBe('github acme/workspace: Cargo.lock refused: over the 1000-byte limit per file (raise `max_file_bytes` in cratewatch.toml if the file is genuine)');
+      expect(error.message).toBe(`github acme/workspace: Cargo.lock refused: over the 1000-byte limit per file (raise \`max_file_bytes\` in ${CONFIG_FILE} if the file is genuine)`);
     });
   });
 
@@ -355,6 +359,7 @@ describe('GithubRepoSource', () => {
         http: new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 0 }),
         maxFileBytes: 1_000_000,
         rateLimitBudgetMs: 0,
+        configFile: CONFIG_FILE,
         ...options,
       });
 
@@ -370,7 +375,7 @@ describe('GithubRepoSource', () => {
     it('fails with what to configure when the walk needs too many listings', async () => {
       const error = await failure(bigSource({ maxTreeRequests: 2 }).fetchRepository(repo('acme/big')));
       expect(error.message).toBe(
-        'github acme/big: the repository is too large to discover its Cargo files (GitHub truncated the tree, and more than 2 folders to list one by one): list them in `lockfiles` and `manifests` in cratewatch.toml',
+        `github acme/big: the repository is too large to discover its Cargo files (GitHub truncated the tree, and more than 2 folders to list one by one): list them in \`lockfiles\` and \`manifests\` in ${CONFIG_FILE}`,
       );
     });
   });

@@ -60,9 +60,12 @@ beforeEach(() => {
   server.requests.length = 0;
 });
 
+/** Not the default name, so a message that names the configuration shows it is the one given. */
+const CONFIG_FILE = 'deploy/gitlab-portfolio.toml';
+
 function source(options: Partial<GitlabRepoSourceOptions> = {}, apiBase = server.url): GitlabRepoSource {
   const http = new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 0 });
-  return new GitlabRepoSource({ apiBase, http, maxFileBytes: 1_000_000, ...options });
+  return new GitlabRepoSource({ apiBase, http, maxFileBytes: 1_000_000, configFile: CONFIG_FILE, ...options });
 }
 
 function repo(project: string, extra: Partial<RepoConfig> = {}): RepoConfig {
@@ -117,13 +120,14 @@ describe('GitlabRepoSource', () => {
     const error = await failure(source().fetchRepository(repo('acme/platform/workspace', { lockfiles: [], manifests: ['app/Cargo.toml'] })));
     expect(error.status).toBe(404);
     expect(error.message).toMatch(/^gitlab acme\/platform\/workspace: app\/Cargo\.toml not found at main \([0-9a-f]{12}\) \(404\): fix the `manifests` paths/);
+    expect(error.message).toContain(`paths of this repository in ${CONFIG_FILE}, or remove them to discover every Cargo.toml`);
   });
 
   it('fails with the ref when it does not exist, and says what to do with an empty project', async () => {
     const missingRef = await failure(source().fetchRepository(repo('acme/platform/workspace', { ref: 'nope' })));
-    expect(missingRef.message).toBe('gitlab acme/platform/workspace: ref "nope" not found (404): check the branch, tag or commit in cratewatch.toml');
+    expect(missingRef.message).toBe(`gitlab acme/platform/workspace: ref "nope" not found (404): check the branch, tag or commit in ${CONFIG_FILE}`);
     const empty = await failure(source().fetchRepository(repo('acme/empty')));
-    expect(empty.message).toBe('gitlab acme/empty: the project has no default branch (is it empty?): push a commit, or set its branch in cratewatch.toml');
+    expect(empty.message).toBe(`gitlab acme/empty: the project has no default branch (is it empty?): push a commit, or set its branch in ${CONFIG_FILE}`);
   });
 
   it('hides a private project without a token, reads it with PRIVATE-TOKEN, and never shows the token', async () => {
@@ -145,7 +149,7 @@ describe('GitlabRepoSource', () => {
 
   it('refuses a file over the size limit', async () => {
     const error = await failure(source({ maxFileBytes: 1_000 }).fetchRepository(repo('acme/platform/workspace')));
-    expect(error.message).toBe('gitlab acme/platform/workspace: Cargo.lock refused: over the 1000-byte limit per file (raise `max_file_bytes` in cratewatch.toml if the file is genuine)');
+    expect(error.message).toBe(`gitlab acme/platform/workspace: Cargo.lock refused: over the 1000-byte limit per file (raise \`max_file_bytes\` in ${CONFIG_FILE} if the file is genuine)`);
   });
 
   it('refuses a project path without a group, or with "." or ".." parts', async () => {

@@ -46,7 +46,9 @@ function repo(path: string, extra: Partial<RepoConfig> = {}): RepoConfig {
   return repoConfig('local', { kind: 'path', path }, extra);
 }
 
-const source = (maxFileBytes = 1_000_000) => new LocalRepoSource({ maxFileBytes });
+/** Not the default name, so a message that names the configuration shows it is the one given. */
+const CONFIG_FILE = 'ops/cratewatch.local.toml';
+const source = (maxFileBytes = 1_000_000) => new LocalRepoSource({ maxFileBytes, configFile: CONFIG_FILE });
 describe('LocalRepoSource', () => {
   it('discovers Cargo files by walking, skipping target/, node_modules/, vendor/ and .git/, and takes the commit from a loose ref', async () => {
     const root = await tree(join(dir, 'loose'), {
@@ -95,21 +97,27 @@ describe('LocalRepoSource', () => {
     expect(paths(snapshot.manifests)).toEqual(['fuzz/Cargo.toml']);
 
     const error = await failure(source().fetchRepository(repo(root, { lockfiles: ['app/Cargo.lock'], manifests: [] })));
-    expect(error.message).toBe(`path ${root}: app/Cargo.lock not found: fix the \`lockfiles\` paths of this repository in cratewatch.toml, or remove them to discover every Cargo.lock`);
+    expect(error.message).toBe(`path ${root}: app/Cargo.lock not found: fix the \`lockfiles\` paths of this repository in ${CONFIG_FILE}, or remove them to discover every Cargo.lock`);
   });
 
   it('fails with what to check when the directory is missing or is a file', async () => {
     const missing = join(dir, 'no-such-dir');
     const error = await failure(source().fetchRepository(repo(missing)));
-    expect(error.message).toBe(`path ${missing}: no such directory (ENOENT): check the \`path\` of repository "local" in cratewatch.toml`);
+    expect(error.message).toBe(`path ${missing}: no such directory (ENOENT): check the \`path\` of repository "local" in ${CONFIG_FILE}`);
 
     const file = join(await tree(join(dir, 'file'), { 'Cargo.lock': LOCK }), 'Cargo.lock');
     expect((await failure(source().fetchRepository(repo(file)))).message).toContain('not a directory');
   });
 
+  it('names "the cratewatch configuration" when it is not told which file the repository came from', async () => {
+    const missing = join(dir, 'no-such-dir');
+    const error = await failure(new LocalRepoSource({ maxFileBytes: 1_000 }).fetchRepository(repo(missing)));
+    expect(error.message).toBe(`path ${missing}: no such directory (ENOENT): check the \`path\` of repository "local" in the cratewatch configuration`);
+  });
+
   it('refuses a file over the size limit', async () => {
     const root = await tree(join(dir, 'big'), { 'Cargo.lock': LOCK });
     const error = await failure(source(1_000).fetchRepository(repo(root)));
-    expect(error.message).toBe(`path ${root}: Cargo.lock refused: ${Buffer.byteLength(LOCK)} bytes, over the 1000-byte limit per file (raise \`max_file_bytes\` in cratewatch.toml if the file is genuine)`);
+    expect(error.message).toBe(`path ${root}: Cargo.lock refused: ${Buffer.byteLength(LOCK)} bytes, over the 1000-byte limit per file (raise \`max_file_bytes\` in ${CONFIG_FILE} if the file is genuine)`);
   });
 });

@@ -45,15 +45,17 @@ beforeEach(() => {
 describe('SnsAlerter', () => {
   it('publishes one message with its subject, body and the severity and repositories attributes as SNS receives them', async () => {
     const alerts = [alert('api-gateway', 'h2'), alert('billing', 'hyper')];
-    await new SnsAlerter({ client, topicArn: TEST_TOPIC_ARN, siteUrl: SITE }).send(alerts);
+    const configFile = 's3://ops-bucket/config/portfolio.toml';
+    await new SnsAlerter({ client, topicArn: TEST_TOPIC_ARN, siteUrl: SITE, configFile }).send(alerts);
 
-    const [expected] = composeAlertMessages(alerts, { siteUrl: SITE });
+    const [expected] = composeAlertMessages(alerts, { siteUrl: SITE, configFile });
     expect(server.published).toHaveLength(1);
     const [message] = server.published;
     expect(message!.topicArn).toBe(TEST_TOPIC_ARN);
     expect(message!.subject).toBe('cratewatch: 1 critical, 1 high findings in billing, api-gateway');
     expect(message!.message).toBe(expected!.body);
     expect(message!.message).toContain('\n   report: https://deps.example.com/repos/billing/#f-Cargo.lock-RUSTSEC-2099-0001-hyper-0.14.27\n');
+    expect(message!.message.endsWith('add an ignore with a reason to its repository in s3://ops-bucket/config/portfolio.toml.\n')).toBe(true);
     expect(message!.attributes).toEqual({
       severity: { DataType: 'String', StringValue: 'critical' },
       repositories: { DataType: 'String.Array', StringValue: '["billing","api-gateway"]' },

@@ -36,8 +36,11 @@ beforeEach(() => {
   requests.length = 0;
 });
 
+/** Not the default name, so a message that names the configuration shows it is the one given. */
+const CONFIG_FILE = 's3://ops-bucket/config/scan.toml';
+
 function source(maxFileBytes = 1_000_000): UrlRepoSource {
-  return new UrlRepoSource({ http: new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 0 }), maxFileBytes });
+  return new UrlRepoSource({ http: new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 2_000, retries: 0 }), maxFileBytes, configFile: CONFIG_FILE });
 }
 
 function repo(url: string): RepoConfig {
@@ -60,7 +63,7 @@ describe('UrlRepoSource', () => {
   it('fails with 404 and says to check the URL, without showing its query', async () => {
     const error = await failure(source().fetchRepository(repo(`${base}/acme/app/main/nothing.lock?signature=s3cr3t`)));
     expect(error.status).toBe(404);
-    expect(error.message).toBe(`url ${base}/acme/app/main/nothing.lock?…: not found (404): check the URL in cratewatch.toml`);
+    expect(error.message).toBe(`url ${base}/acme/app/main/nothing.lock?…: not found (404): check the URL in ${CONFIG_FILE}`);
   });
 
   it('refuses a web page instead of the raw file', async () => {
@@ -70,7 +73,7 @@ describe('UrlRepoSource', () => {
 
   it('refuses a file over the size limit', async () => {
     const error = await failure(source(500).fetchRepository(repo(`${base}/acme/app/main/Cargo.lock`)));
-    expect(error.message).toBe(`url ${base}/acme/app/main/Cargo.lock: refused: over the 500-byte limit per file (raise \`max_file_bytes\` in cratewatch.toml if the file is genuine)`);
+    expect(error.message).toBe(`url ${base}/acme/app/main/Cargo.lock: refused: over the 500-byte limit per file (raise \`max_file_bytes\` in ${CONFIG_FILE} if the file is genuine)`);
   });
 
   it.each([

@@ -5,7 +5,9 @@ import type { Finding } from '../../../functions/core/result.ts';
 import { alertName, fixtureFindings, listedAlerts, manyAlerts } from '../../helpers/alert-fixtures.ts';
 
 const SITE = 'https://deps.example.com/';
-const FOOTER = 'Each finding is alerted once. To stop alerting one you accept, add an ignore with a reason to its repository in cratewatch.toml.\n';
+/** The configuration the messages say to change: not the default name, so the messages show it is the one given. */
+const CONFIG_FILE = 's3://ops-bucket/config/portfolio.toml';
+const FOOTER = `Each finding is alerted once. To stop alerting one you accept, add an ignore with a reason to its repository in ${CONFIG_FILE}.\n`;
 
 let findings: Map<string, Finding>;
 const alert = (repository: string, crate: string): Alert => ({ repository, lockfile: 'Cargo.lock', finding: findings.get(crate)! });
@@ -57,7 +59,7 @@ describe('composeAlertMessages subjects', () => {
 
 describe('composeAlertMessages bodies', () => {
   it('lists each finding with repository, lockfile, crate, advisory, score, fix, one path and links, most severe first', () => {
-    const messages = composeAlertMessages([alert('api-gateway', 'time'), alert('billing', 'hyper'), alert('api-gateway', 'bytes')], { siteUrl: SITE });
+    const messages = composeAlertMessages([alert('api-gateway', 'time'), alert('billing', 'hyper'), alert('api-gateway', 'bytes')], { siteUrl: SITE, configFile: CONFIG_FILE });
     expect(messages).toHaveLength(1);
     expect(messages[0]!.body).toBe(
       [
@@ -92,11 +94,11 @@ describe('composeAlertMessages bodies', () => {
   });
 
   it('says once that the report site is not configured, and links nowhere, when siteUrl is null', () => {
-    const [message] = composeAlertMessages([alert('web', 'smallvec')], { siteUrl: null });
+    const [message] = composeAlertMessages([alert('web', 'smallvec')], { siteUrl: null, configFile: CONFIG_FILE });
     expect(message!.body).toBe(
       [
         'cratewatch: 1 new finding at or above the alert threshold, most severe first.',
-        'Report site not configured ([site] url in cratewatch.toml), so there are no links to it.',
+        `Report site not configured ([site] url in ${CONFIG_FILE}), so there are no links to it.`,
         '',
         '1. [unscored (no CVSS score)] web Cargo.lock: smallvec 0.6.13 RUSTSEC-2099-0004',
         '   Buffer overflow in `SmallVec::insert_many`',
@@ -108,6 +110,13 @@ describe('composeAlertMessages bodies', () => {
       ].join('\n'),
     );
     expect(message!.severity).toBe('unscored');
+  });
+
+  it('names "the cratewatch configuration" in the site note and the footer when configFile is not given', () => {
+    const [message] = composeAlertMessages([alert('web', 'smallvec')], { siteUrl: null });
+    const lines = message!.body.split('\n');
+    expect(lines[1]).toBe('Report site not configured ([site] url in the cratewatch configuration), so there are no links to it.');
+    expect(lines.at(-2)).toBe('Each finding is alerted once. To stop alerting one you accept, add an ignore with a reason to its repository in the cratewatch configuration.');
   });
 
   it('links a repository whose name needs escaping by its encoded name, and the RustSec page when the advisory has no http(s) URL', () => {
@@ -188,6 +197,20 @@ describe('composeAlertMessages splitting', () => {
       first = last + 1;
     });
     expect(messages.some((m) => m.body.includes('shortened'))).toBe(false);
+  });
+
+  it('counts a long configuration name in every part: each stays under maxBytes and ends with the footer naming it', () => {
+    const configFile = `s3://ops-bucket/${'ü'.repeat(300)}.toml`;
+    const maxBytes = 4096;
+    const messages = composeAlertMessages(manyAlerts(findings, 40, repositories), { siteUrl: null, maxBytes, configFile });
+
+    expect(messages.length).toBeGreaterThan(3);
+    for (const m of messages) {
+      expect(snsBytes(m)).toBeLessThanOrEqual(maxBytes);
+      expect(m.body.split('\n')[2]).toBe(`Report site not configured ([site] url in ${configFile}), so there are no links to it.`);
+      expect(m.body.endsWith(`add an ignore with a reason to its repository in ${configFile}.\n`)).toBe(true);
+    }
+    expect(messages.flatMap((m) => m.alerts)).toHaveLength(40);
   });
 
   it('keeps each message of many alerts under the default of 240 KiB', () => {
