@@ -4,7 +4,7 @@
 // knows them). What the checks could not see is said, never left silent: packages not
 // covered, index lookups that failed, hosts that could not be reached, and an advisory
 // database past its age limit.
-import { coverageOf, type Counts, type ScanResult, type StaleAdvisoryDb } from '../core/result.ts';
+import { coverageOf, indexWasAsked, type Counts, type ScanResult, type StaleAdvisoryDb } from '../core/result.ts';
 import type { UnreachableSource } from '../wiring/scan-sources.ts';
 import type { RepoOutcome } from './invoke-payloads.ts';
 import { plural } from './render-text.ts';
@@ -117,7 +117,8 @@ export function renderSummary(results: readonly ScanResult[], options: { color: 
       counts: r.counts,
       newFindings: r.diff.new.length,
       resolvedFindings: r.diff.resolved.length,
-      outdated: r.lockfiles.reduce((n, l) => n + l.outdated.length, 0),
+      // Offline, the index was never asked: a dash, not a reassuring 0.
+      outdated: r.lockfiles.length > 0 && r.lockfiles.every((l) => !indexWasAsked(l)) ? null : r.lockfiles.reduce((n, l) => n + l.outdated.length, 0),
       notCovered: coverage.notCovered,
       indexFailed: coverage.indexFailed,
       errors: [...r.errors, ...r.lockfiles.flatMap((l) => l.errors.map((e) => e.message))],
@@ -126,7 +127,10 @@ export function renderSummary(results: readonly ScanResult[], options: { color: 
     {
       color: options.color,
       warnings: [...new Set(results.flatMap((r) => (r.advisoryDb.stale ? [describeStaleDb(r.advisoryDb.stale, r.advisoryDb.revision)] : [])))],
-      notChecked: (options.unreachable ?? []).map((host) => describeNotChecked(host, results)),
+      notChecked: [
+        ...(results.some((r) => r.lockfiles.some((l) => !indexWasAsked(l))) ? ['yanked and outdated crates (offline: the crates.io index was not asked)'] : []),
+        ...(options.unreachable ?? []).map((host) => describeNotChecked(host, results)),
+      ],
     },
   );
 }

@@ -68,6 +68,25 @@ describe('renderSummary', () => {
   });
 });
 
+describe('renderSummary offline', () => {
+  it('shows a dash for outdated and says once that yanked and outdated were not checked when the index was not asked', () => {
+    const text = renderSummary([audit('offline', fixtureText('v3.Cargo.lock')), audit('also', CLEAN_LOCK)], { color: false });
+    const table = lines(text);
+    const header = table.find((l) => l.startsWith('repository'))!.split(/\s+/);
+    const row = table.find((l) => l.startsWith('offline '))!.split(/\s+/);
+    expect(row[header.indexOf('outdated')]).toBe('-');
+    expect(table.filter((l) => l.startsWith('not checked:'))).toEqual(['not checked: yanked and outdated crates (offline: the crates.io index was not asked)']);
+  });
+
+  it('shows the outdated count and no offline line when the index was asked', () => {
+    const text = renderSummary([audit('online', CLEAN_LOCK, { index: new Map() })], { color: false });
+    const table = lines(text);
+    const header = table.find((l) => l.startsWith('repository'))!.split(/\s+/);
+    expect(table.find((l) => l.startsWith('online '))!.split(/\s+/)[header.indexOf('outdated')]).toBe('0');
+    expect(text).not.toContain('not checked:');
+  });
+});
+
 describe('describeNotChecked and the summary of unreachable hosts', () => {
   const host = (extra: Partial<UnreachableSource>): UnreachableSource => ({
     host: 'index.crates.io',
@@ -107,7 +126,7 @@ describe('describeNotChecked and the summary of unreachable hosts', () => {
   });
 
   it('prints no not-checked line when every host answered', () => {
-    expect(renderSummary([audit('quiet', CLEAN_LOCK)], { color: false, unreachable: [] })).not.toContain('not checked');
+    expect(renderSummary([audit('quiet', CLEAN_LOCK, { index: new Map() })], { color: false, unreachable: [] })).not.toContain('not checked');
   });
 });
 
