@@ -3,7 +3,7 @@ import { rustsecPage } from '../core/advisory.ts';
 import { planLockfileFixes, type PackageFix } from '../core/fix-plan.ts';
 import { indexWasAsked, platformLimits, type Finding, type LockfileResult, type ScanResult } from '../core/result.ts';
 import { INDEX_NOT_CHECKED } from './render-table.ts';
-import { findingId, formatPath, plural } from './render-text.ts';
+import { findingId, formatPath, plural, notCoveredLines } from './render-text.ts';
 
 /** Escapes text for a Markdown table cell. */
 function cell(text: string): string {
@@ -110,7 +110,7 @@ export function renderMarkdown(result: ScanResult): string {
     }
     if (lockfile.notCovered.length > 0) {
       out.push('<details><summary>Not covered</summary>', '');
-      for (const n of lockfile.notCovered) out.push(`- ${cell(n.name)} ${n.version}: ${cell(n.message)}`);
+      for (const line of notCoveredLines(lockfile.notCovered)) out.push(`- ${cell(line)}`);
       out.push('', '</details>', '');
     }
     if (lockfile.duplicates.length > 0) {

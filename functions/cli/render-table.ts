@@ -4,7 +4,7 @@ import { rustsecPage } from '../core/advisory.ts';
 import { planLockfileFixes, type PackageFix } from '../core/fix-plan.ts';
 import { indexWasAsked, platformLimits, type LockfileResult, type ScanResult } from '../core/result.ts';
 import { SEVERITIES, type Severity } from '../core/severity.ts';
-import { findingId, formatPath, plural } from './render-text.ts';
+import { findingId, formatPath, plural, notCoveredLines } from './render-text.ts';
 import { describeStaleDb } from './render-summary.ts';
 
 const CODES = { red: 31, yellow: 33, blue: 34, magenta: 35, cyan: 36, grey: 90, bold: 1 } as const;
@@ -97,7 +97,7 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
   }
   if (lockfile.notCovered.length > 0) {
     lines.push('', `  not covered (${lockfile.notCovered.length})`);
-    for (const n of lockfile.notCovered) lines.push(`  ${n.name} ${n.version}: ${n.message}`);
+    for (const line of notCoveredLines(lockfile.notCovered)) lines.push(`  ${line}`);
   }
   if (lockfile.duplicates.length > 0) {
     lines.push('', `  duplicates (${lockfile.duplicates.length})`);
