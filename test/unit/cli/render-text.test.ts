@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notCoveredLines } from '../../../functions/cli/render-text.ts';
+import { notCoveredLines, plural } from '../../../functions/cli/render-text.ts';
 import type { NotCovered } from '../../../functions/core/result.ts';
 
 const failed = (name: string, message: string): NotCovered => ({ name, version: '1.0.0', source: 'registry+https://github.com/rust-lang/crates.io-index', reason: 'index-failed', message });
@@ -19,5 +19,17 @@ describe('notCoveredLines', () => {
 
   it('keeps a single failed lookup on its own line with its version', () => {
     expect(notCoveredLines([failed('hyper', 'the index could not be read: HTTP 503')])).toEqual(['hyper 1.0.0: the index could not be read: HTTP 503']);
+  });
+});
+
+describe('plural', () => {
+  it.each([
+    [1, 'advisory', '1 advisory'],
+    [2, 'advisory', '2 advisories'],
+    [3, 'day', '3 days'],
+    [0, 'key', '0 keys'],
+    [2, 'finding', '2 findings'],
+  ])('writes %i %s as "%s"', (count, word, expected) => {
+    expect(plural(count, word)).toBe(expected);
   });
 });
