@@ -7,8 +7,10 @@ import { parseArgs } from 'node:util';
 import { ConsoleAlerter } from '../adapters/console-alerter.ts';
 import { FsObjectStore } from '../adapters/fs-object-store.ts';
 import { ConfigErrors, filterRepositories, loadConfig, type Config } from '../app/config.ts';
+import { ObjectCompiledAdvisoryDbCache } from '../app/compiled-advisory-db.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import { ResultStore } from '../app/result-store.ts';
+import { TOOL_VERSION } from '../app/version.ts';
 import { runScan, type RunStatus } from '../app/scan-pipeline.ts';
 import { AdvisoryDbError, errorMessage } from '../core/errors.ts';
 import { buildScanSources, describeSourceDown } from '../wiring/scan-sources.ts';
@@ -111,6 +113,7 @@ export async function runScanCommand(args: string[], io: CommandIo): Promise<num
   const progress = new ScanProgress(io, repositories.length);
   const sources = buildScanSources(config, {
     cache,
+    compiled: new ObjectCompiledAdvisoryDbCache(objects, { producer: TOOL_VERSION, warn: (m) => progress.line(`warning: ${m}`) }),
     offline: values.offline,
     baseDir: base,
     warn: (m) => progress.line(`warning: ${m}`),

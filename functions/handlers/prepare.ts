@@ -10,8 +10,8 @@ export async function handler(event: unknown): Promise<{ runId: string; startedA
     const request = parseScanRequest(event);
     const config = await loadRuntimeConfig();
     const settings = scanSettings(config, filterRepositories(config, request.repos));
-    const { store, cache } = openStore();
-    const prepared = await prepareScan(settings, { ...lambdaSources(config, cache), store, cache, now: () => new Date(), onEvent: logEvent });
+    const { store, cache, compiled } = openStore();
+    const prepared = await prepareScan(settings, { ...lambdaSources(config, cache, { compiled }), store, cache, now: () => new Date(), onEvent: logEvent });
     return {
       runId: prepared.runId,
       startedAt: prepared.startedAt,

@@ -8,10 +8,13 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { S3ObjectStore } from '../adapters/s3-object-store.ts';
 import { SnsAlerter } from '../adapters/sns-alerter.ts';
+import { ObjectCompiledAdvisoryDbCache } from '../app/compiled-advisory-db.ts';
 import { loadConfig, type Config } from '../app/config.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import { ResultStore } from '../app/result-store.ts';
+import { TOOL_VERSION } from '../app/version.ts';
 import type { FinishOutcome, RunStatus, ScanEvent, ScanSettings } from '../app/scan-pipeline.ts';
+import type { CompiledAdvisoryDbCache } from '../core/advisory-db-snapshot.ts';
 import { errorMessage } from '../core/errors.ts';
 import { buildScanSources, type ScanSources } from '../wiring/scan-sources.ts';
 
@@ -31,9 +34,11 @@ export function requiredEnv(name: string): string {
 const s3 = new S3Client({ forcePathStyle: process.env.CRATEWATCH_S3_FORCE_PATH_STYLE === '1' });
 
 /** The results store and its cache, one per invocation (the cache gathers what the invocation fetched). */
-export function openStore(now: () => Date = () => new Date()): { store: ResultStore; cache: ObjectHttpCache } {
+export function openStore(now: () => Date = () => new Date()): { store: ResultStore; cache: ObjectHttpCache; compiled: ObjectCompiledAdvisoryDbCache } {
   const objects = new S3ObjectStore({ client: s3, bucket: requiredEnv('CRATEWATCH_BUCKET'), prefix: process.env.CRATEWATCH_PREFIX ?? '' });
-  return { store: new ResultStore(objects), cache: new ObjectHttpCache(objects, now) };
+  // prepare compiles the database once; every scan-repo of the run restores it instead of unpacking and parsing the archive.
+  const compiled = new ObjectCompiledAdvisoryDbCache(objects, { producer: TOOL_VERSION, warn: (message) => logger.warn('compiled advisory database not kept', { message }) });
+  return { store: new ResultStore(objects), cache: new ObjectHttpCache(objects, now), compiled };
 }
 
 export function s3Client(): S3Client {
@@ -93,7 +98,7 @@ export function scanSettings(config: Config, repositories = config.repositories)
 }
 
 /** The scan's sources for Lambda: no local paths (there is no checkout), caches in the bucket. */
-export function lambdaSources(config: Config, cache: ObjectHttpCache, options: { freshAfter?: string; preferCachedDb?: boolean } = {}): ScanSources {
+export function lambdaSources(config: Config, cache: ObjectHttpCache, options: { freshAfter?: string; preferCachedDb?: boolean; compiled?: CompiledAdvisoryDbCache } = {}): ScanSources {
   const sources = buildScanSources(config, { cache, offline: false, baseDir: '/var/task', warn: (message) => logger.warn('warning', { message }), ...options });
   delete sources.repoSources.path;
   return sources;

@@ -12,10 +12,10 @@ export async function handler(event: unknown): Promise<RepoOutcome> {
     repoName = item.repo;
     const config = await loadRuntimeConfig();
     const [repo] = filterRepositories(config, [item.repo]);
-    const { store, cache } = openStore();
+    const { store, cache, compiled } = openStore();
     // Inside a run the prepare step refreshed the archive and the index files just now.
     const inRun = item.startedAt !== null;
-    const sources = lambdaSources(config, cache, inRun ? { freshAfter: item.startedAt!, preferCachedDb: true } : {});
+    const sources = lambdaSources(config, cache, inRun ? { freshAfter: item.startedAt!, preferCachedDb: true, compiled } : { compiled });
     const db = await sources.advisorySource.load();
     const now = new Date();
     const { outcome } = await scanRepository(repo!, {

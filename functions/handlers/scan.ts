@@ -10,9 +10,9 @@ export async function handler(event: unknown): Promise<FinishOutput> {
   try {
     const request = parseScanRequest(event);
     const config = await loadRuntimeConfig();
-    const { store, cache } = openStore();
+    const { store, cache, compiled } = openStore();
     const outcome = await runScan(scanSettings(config, filterRepositories(config, request.repos)), {
-      ...lambdaSources(config, cache),
+      ...lambdaSources(config, cache, { compiled }),
       store,
       cache,
       now: () => new Date(),

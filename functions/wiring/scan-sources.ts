@@ -10,6 +10,7 @@ import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { UrlRepoSource } from '../adapters/url-repo-source.ts';
 import type { Config } from '../app/config.ts';
 import { USER_AGENT } from '../app/version.ts';
+import type { CompiledAdvisoryDbCache } from '../core/advisory-db-snapshot.ts';
 import type { AdvisorySource, HttpCache, IndexSource, RepoLocation, RepoSource } from '../core/ports.ts';
 
 const URL_LIKE = /^https?:\/\//;
@@ -28,6 +29,8 @@ export interface ScanSourceOptions {
   /** How long GitHub's rate limit may be waited out in one run. */
   rateLimitBudgetMs?: number;
   warn: (message: string) => void;
+  /** Where the parsed database is kept compiled between runs (an unchanged database is not parsed again). */
+  compiled?: CompiledAdvisoryDbCache;
   /**
    * Called once per host the run stops asking because it cannot be reached (its name does
    * not resolve, or it refuses connections): say it once there, not once per request.
@@ -95,9 +98,10 @@ export function buildScanSources(config: Config, options: ScanSourceOptions): Sc
   const onHostDown = options.onHostDown ?? ((host: UnreachableSource) => options.warn(describeSourceDown(host)));
   const http = new HttpClient({ userAgent: USER_AGENT, timeoutMs: config.timeoutMs, retries: 4, onHostDown: (host) => onHostDown(placeHost(config, host)) });
   const advisoryDb = config.sources.advisoryDb;
+  const compiled = options.compiled ? { compiled: options.compiled } : {};
   const advisorySource = URL_LIKE.test(advisoryDb)
-    ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache: options.cache, now: () => new Date(), offline: options.offline, preferCached: options.preferCachedDb ?? false, warn: options.warn })
-    : new LocalAdvisoryDbSource(isAbsolute(advisoryDb) ? advisoryDb : resolve(options.baseDir, advisoryDb));
+    ? new HttpAdvisoryDbSource({ url: advisoryDb, http, cache: options.cache, now: () => new Date(), offline: options.offline, preferCached: options.preferCachedDb ?? false, warn: options.warn, ...compiled })
+    : new LocalAdvisoryDbSource(isAbsolute(advisoryDb) ? advisoryDb : resolve(options.baseDir, advisoryDb), compiled);
   const repoSources: Partial<Record<RepoLocation['kind'], RepoSource>> = { path: new LocalRepoSource({ maxFileBytes: config.maxFileBytes, configFile: config.file }) };
   if (!options.offline) {
     repoSources.github = new GithubRepoSource({

@@ -7,6 +7,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_VERSION } from '../../functions/app/version.ts';
 import type { ScanResult, SummaryIndex } from '../../functions/core/result.ts';
 import { etagOf } from '../helpers/index-server.ts';
 import { comparableResult, fixtureIndex, RESULTS_BUCKET, runFanOut, SITE_BUCKET, startCloudHarness, type CloudHarness } from '../helpers/cloud-harness.ts';
@@ -115,6 +116,13 @@ describe('the fan-out run (prepare → scan-repo per item → finish) on a sched
       expect(comparableResult(there)).toEqual(comparableResult(here));
     }
   }, 60_000);
+
+  it('keeps the database compiled in the bucket once, for the scan-repo units to restore instead of parsing', async () => {
+    const compiled = await keys(RESULTS_BUCKET, 'cache/advisory-db/compiled/');
+    expect(compiled).toHaveLength(1);
+    const snapshot = await object<{ revision: string; producer: string }>(compiled[0]!);
+    expect(snapshot.producer).toBe(TOOL_VERSION);
+  });
 
   it('runs again with no alert, asking the index conditionally for each crate once, with S3 requests that do not grow with crates', async () => {
     cloud.index.reset();
