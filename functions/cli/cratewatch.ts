@@ -15,12 +15,13 @@ Commands:
   scan               scan every repository of cratewatch.toml (results in .cratewatch/)
   report             rebuild the report site from the results (--serve to look at it)
   audit [LOCKFILE]   audit a Cargo.lock against the RustSec advisory database (as cargo audit)
+  pin [DIR]          check how a Cargo workspace pins its dependencies; print the pin plan as a diff
   invoke             run the scan deployed on AWS (all repositories, or --repo NAME)
 
 Run "cratewatch <command> --help" or "cratewatch help <command>" for a command's options.
 `;
 
-const COMMANDS = ['scan', 'report', 'audit', 'invoke', 'help'] as const;
+const COMMANDS = ['scan', 'report', 'audit', 'pin', 'invoke', 'help'] as const;
 
 /** A command's help text, its module loaded only when asked. */
 async function helpOf(command: string): Promise<string | undefined> {
@@ -28,6 +29,7 @@ async function helpOf(command: string): Promise<string | undefined> {
     case 'audit': return (await import('./audit.ts')).AUDIT_HELP;
     case 'scan': return (await import('./scan.ts')).SCAN_HELP;
     case 'report': return (await import('./report.ts')).REPORT_HELP;
+    case 'pin': return (await import('./pin.ts')).PIN_HELP;
     case 'invoke': return (await import('./invoke.ts')).INVOKE_HELP;
     default: return undefined;
   }
@@ -69,6 +71,8 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
         return await (await import('./audit.ts')).runAudit(rest, io);
       case 'report':
         return await (await import('./report.ts')).runReport(rest, io);
+      case 'pin':
+        return await (await import('./pin.ts')).runPin(rest, io);
       case 'invoke':
         // Loaded on demand, like scan: the AWS SDK clients stay out of the other commands.
         return await (await import('./invoke.ts')).runInvoke(rest, io);
@@ -120,6 +124,11 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
 }
 
 if (import.meta.main) {
+  // `cratewatch pin | head` or a pager quit early: the reader is gone, which is no error to report.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   process.exitCode = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -147,7 +147,7 @@ describe('cratewatch usage', () => {
     expect(run.stderr).toMatch(/^Usage: cratewatch <command>/);
   });
 
-  it.each(['audit', 'scan', 'report', 'invoke'])('shows the help of %s after "help"', async (command) => {
+  it.each(['audit', 'scan', 'report', 'pin', 'invoke'])('shows the help of %s after "help"', async (command) => {
     const run = await runCli(['help', command]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: cratewatch ${command} `));
@@ -156,6 +156,20 @@ describe('cratewatch usage', () => {
   it('exits 2 on help for a command that does not exist', async () => {
     const run = await runCli(['help', 'frobnicate']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('cratewatch: no help on "frobnicate": the commands are scan, report, audit, invoke\n');
+    expect(run.stderr).toBe('cratewatch: no help on "frobnicate": the commands are scan, report, audit, pin, invoke\n');
+  });
+});
+
+describe('cratewatch writing into a pipe its reader closed', () => {
+  it('stops quietly with the command\'s exit code, no EPIPE stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'functions/cli/cratewatch.ts'), 'pin', 'test/fixtures/workspaces/fleet'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // Like `| head -1`: read the first chunk, then close the reading end.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
   });
 });
