@@ -21,6 +21,11 @@ const DAY = 24 * 60 * 60 * 1000;
 /** The hostile advisory of the XSS fixture: its description tries four ways to run script. */
 export const XSS_ADVISORY = 'RUSTSEC-2099-0666';
 export const XSS_NORMAL_LINK = 'https://example.com/evil-crate-advisory-details';
+/**
+ * A second advisory of evil-crate (medium, Windows only, with aliases and two affected-function
+ * ranges): with the hostile one, one upgrade (to 1.0.2) closes both.
+ */
+export const SECOND_EVIL_ADVISORY = 'RUSTSEC-2099-0667';
 
 /** What the site fixture holds, for the tests' expectations. */
 export const SITE_FIXTURE = {
@@ -43,7 +48,7 @@ export const SITE_FIXTURE = {
   warnings: 'metrics-agent',
   /** No lockfile at all. */
   empty: 'empty-repo',
-  /** Locks evil-crate 1.0.0, matched by the hostile advisory. */
+  /** Locks evil-crate 1.0.0, matched by the hostile advisory and RUSTSEC-2099-0667: one upgrade to 1.0.2 closes both. */
   xss: 'xss-target',
   scans: 3,
 } as const;
@@ -130,12 +135,37 @@ and <svg onload="window.__xss=6"><circle r="1"/></svg> an svg.
 The [normal details](${XSS_NORMAL_LINK}) are elsewhere.
 `;
 
-/** A copy of the fixture advisory database with the hostile advisory added; returns its path. */
+const SECOND_ADVISORY = `\`\`\`toml
+[advisory]
+id = "${SECOND_EVIL_ADVISORY}"
+package = "evil-crate"
+date = "2099-04-01"
+url = "https://example.com/evil-crate-double-free"
+aliases = ["CVE-2099-20667", "GHSA-abcd-efgh-ijkl"]
+cvss = "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N"
+
+[affected]
+os = ["windows"]
+
+[affected.functions]
+"evil_crate::run" = ["< 0.6.14", ">= 1.0.0, < 1.0.2"]
+
+[versions]
+patched = [">= 1.0.2"]
+\`\`\`
+
+# Double free in \`evil_crate::run\` on Windows
+
+Calling \`run\` twice frees the same buffer twice.
+`;
+
+/** A copy of the fixture advisory database with the two evil-crate advisories added; returns its path. */
 async function writeAdvisoryDb(dir: string): Promise<string> {
   const db = join(dir, 'advisory-db');
   await cp(FIXTURE_DB, db, { recursive: true });
   await mkdir(join(db, 'crates', 'evil-crate'), { recursive: true });
   await writeFile(join(db, 'crates', 'evil-crate', `${XSS_ADVISORY}.md`), HOSTILE_ADVISORY);
+  await writeFile(join(db, 'crates', 'evil-crate', `${SECOND_EVIL_ADVISORY}.md`), SECOND_ADVISORY);
   return db;
 }
 
@@ -253,6 +283,36 @@ export async function writeManyRepoFixtures(dir: string, count: number, scans = 
         if (text !== undefined) await put(join(repos, name, 'Cargo.lock'), text);
       }),
     );
+    return all;
+  });
+}
+
+/** What the resolved-links fixture holds: two scans, the second removing the last use of a crate and its advisory. */
+export const RESOLVED_FIXTURE = {
+  /** Locks time 0.1.45 (RUSTSEC-2099-0005) and smallvec in the first scan; the second drops time and libc. */
+  fixed: 'billing',
+  /** Locks smallvec in both scans. */
+  steady: 'catalog',
+  /** The advisory and crates no repository has after the second scan. */
+  goneAdvisory: 'RUSTSEC-2099-0005',
+  goneCrates: ['libc', 'time'],
+  scans: 2,
+} as const;
+
+/**
+ * Two scans of two repositories where the second fixes the last use of an advisory by
+ * dropping its crate: the latest results no longer have them, the history does.
+ */
+export async function writeResolvedFixtures(dir: string): Promise<string> {
+  const repos = join(dir, 'repos');
+  const db = await writeAdvisoryDb(dir);
+  const R = RESOLVED_FIXTURE;
+  const all = [pathRepo(repos, R.fixed), pathRepo(repos, R.steady)];
+  await put(join(repos, R.steady, 'Cargo.lock'), lockfileText(R.steady, [['smallvec', '0.6.13'], ['itoa', '1.0.11']]));
+  return scanRepeatedly(dir, db, all, R.scans, async (scan) => {
+    const packages: Pkg[] = [['smallvec', '0.6.13'], ['itoa', '1.0.11']];
+    if (scan === 1) packages.push(['time', '0.1.45', ['libc']], ['libc', '0.2.150']);
+    await put(join(repos, R.fixed, 'Cargo.lock'), lockfileText(R.fixed, packages, packages.filter(([n]) => n !== 'libc').map(([n]) => n)));
     return all;
   });
 }

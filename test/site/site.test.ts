@@ -10,7 +10,7 @@ import { AstroSiteBuilder } from '../../functions/adapters/astro-site-builder.ts
 import { serveStaticSite, type StaticSiteServer } from '../../functions/adapters/static-site-server.ts';
 import type { ScanResult, SummaryIndex } from '../../functions/core/result.ts';
 import { heading, launchBrowser, main, openPage, rowTexts, tableRows, visit, type WatchedPage } from '../helpers/browser.ts';
-import { SITE_FIXTURE as F, SITE_FIXTURE_STATUS, writeSiteFixtures, XSS_ADVISORY, XSS_NORMAL_LINK } from '../helpers/site-fixtures.ts';
+import { SECOND_EVIL_ADVISORY, SITE_FIXTURE as F, SITE_FIXTURE_STATUS, writeSiteFixtures, XSS_ADVISORY, XSS_NORMAL_LINK } from '../helpers/site-fixtures.ts';
 
 const SITE_DIR = resolve(import.meta.dirname, '../../site');
 const SCREENSHOTS = resolve(import.meta.dirname, '../../test-artifacts/screenshots');
@@ -191,6 +191,136 @@ describe('a repository page', () => {
   });
 });
 
+describe('what to fix first', () => {
+  const normal = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim();
+
+  it('gives a package with two advisories one command that closes both, listed under it and on both findings', async () => {
+    const watched = await load(`/repos/${F.xss}/`);
+    const m = main(watched.page);
+    const fixes = m.getByRole('region', { name: 'Fix first (1)' }).getByRole('listitem').filter({ has: watched.page.locator('pre') });
+    expect(await fixes.count()).toBe(1);
+    expect(await fixes.locator('pre').textContent()).toBe('cargo update -p evil-crate@1.0.0 --precise 1.0.2');
+    expect(normal(await fixes.locator('.closes').textContent())).toBe(`Closes ${XSS_ADVISORY} (critical), ${SECOND_EVIL_ADVISORY} (medium)`);
+    // Each advisory it closes links to that finding on the page.
+    const targets = await fixes.locator('.closes').getByRole('link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    expect(targets).toEqual([`#f-Cargo.lock-${XSS_ADVISORY}-evil-crate-1.0.0`, `#f-Cargo.lock-${SECOND_EVIL_ADVISORY}-evil-crate-1.0.0`]);
+    for (const id of [XSS_ADVISORY, SECOND_EVIL_ADVISORY]) {
+      const card = m.locator(`article:has(> h4[id="f-Cargo.lock-${id}-evil-crate-1.0.0"])`);
+      expect(await card.locator('pre').textContent(), id).toBe('cargo update -p evil-crate@1.0.0 --precise 1.0.2');
+      expect(normal(await card.locator('.fix-together').textContent()), id).toBe(`One upgrade closes this and ${id === XSS_ADVISORY ? SECOND_EVIL_ADVISORY : XSS_ADVISORY}.`);
+    }
+    expectNoProblems(watched);
+  });
+
+  it('ranks a repository’s fixes most severe first and says which crate blocks a fix that needs a Cargo.toml change', async () => {
+    const { page } = await load(`/repos/${F.failing}/`);
+    const items = main(page).getByRole('region', { name: /^Fix first/ }).getByRole('list').first().locator(':scope > li');
+    const heads = (await items.locator('.fix-head').allTextContents()).map(normal);
+    // Two lockfiles: each fix says which it is for.
+    expect(heads.slice(0, 3)).toEqual(['Critical hyper 0.14.27 → 0.14.28 in Cargo.lock', 'High h2 0.3.20 → 0.3.26 in Cargo.lock', 'Medium tokio 1.38.0 → 1.38.1 in Cargo.lock']);
+    const blocked = items.filter({ hasText: 'thiserror-impl 1.0.69' });
+    expect(normal(await blocked.locator('.blocked').textContent())).toBe('Blocked by thiserror 1.0.69: a release of thiserror that allows thiserror-impl >= 2.0.0.');
+    expect(await blocked.locator('.blocked').getByRole('link', { name: 'thiserror' }).getAttribute('href')).toBe('/crates/thiserror/');
+  });
+
+  it('lists the top fixes across the portfolio on the overview, each with the repositories it applies to', async () => {
+    const watched = await load('/');
+    const section = main(watched.page).getByRole('region', { name: 'Fix first' });
+    const items = section.getByRole('list').first().locator(':scope > li');
+    const heads = (await items.locator('.fix-head').allTextContents()).map(normal);
+    expect(heads.slice(0, 3)).toEqual([
+      'Critical evil-crate 1.0.0 → 1.0.2: closes 2 findings (1 critical, 1 medium) in 1 repository',
+      'Critical hyper 0.14.27 → 0.14.28: closes 1 finding (1 critical) in 1 repository',
+      'High h2 0.3.20 → 0.3.26: closes 2 findings (2 high) in 2 repositories',
+    ]);
+    const smallvec = items.filter({ hasText: 'smallvec 0.6.13' });
+    expect(normal(await smallvec.locator('.targets').textContent())).toBe('Applies to: payments-api, payments-api (fuzz/Cargo.lock), ledger-core');
+    expect(await smallvec.locator('pre').textContent()).toBe('cargo update -p smallvec@0.6.13 --precise 0.6.14');
+    expectNoProblems(watched);
+  });
+});
+
+describe('a finding card', () => {
+  it('links every alias, says which platforms the advisory is limited to, and separates affected-function ranges', async () => {
+    const repo = main((await load(`/repos/${F.xss}/`)).page);
+    const second = repo.locator(`article:has(> h4[id="f-Cargo.lock-${SECOND_EVIL_ADVISORY}-evil-crate-1.0.0"])`);
+    const meta = second.locator('.finding-meta');
+    expect(await meta.getByRole('link', { name: 'CVE-2099-20667' }).getAttribute('href')).toBe('https://www.cve.org/CVERecord?id=CVE-2099-20667');
+    expect(await meta.getByRole('link', { name: 'GHSA-abcd-efgh-ijkl' }).getAttribute('href')).toBe('https://github.com/advisories/GHSA-abcd-efgh-ijkl');
+    expect(await meta.locator('.platforms').textContent()).toBe('Windows only');
+    expect(await meta.locator('.sev').textContent()).toBe('Medium');
+    const hyper = main((await load(`/repos/${F.failing}/`)).page).getByRole('article', { name: 'Out-of-bounds write in hyper client when reading chunked responses' });
+    expect(await hyper.locator('.platforms').textContent()).toBe('Linux on x86_64 only');
+
+    const advisory = main((await load(`/advisories/${SECOND_EVIL_ADVISORY}/`)).page);
+    const functions = advisory.getByRole('region', { name: 'Details' }).getByRole('listitem').filter({ hasText: 'evil_crate::run' });
+    expect((await functions.textContent())!.replace(/\s+/g, ' ')).toBe('evil_crate::run < 0.6.14 or >= 1.0.0, < 1.0.2');
+  });
+
+  it('says the index was not checked when the scan ran offline, rather than “none outdated”', async () => {
+    const m = main((await load(`/repos/${F.failing}/`)).page);
+    expect(await heading(m, 'Outdated packages (not checked)', 2).count()).toBe(1);
+    expect((await m.getByRole('region', { name: /^Outdated packages/ }).textContent())!).not.toContain('No locked package is known to have a newer release');
+    expect(await heading(m, /^Not covered \(2, index not checked\)$/, 2).count()).toBe(1);
+    expect((await m.getByRole('region', { name: /^Not covered/ }).textContent())!).not.toContain('Every locked package was checked');
+  });
+});
+
+describe('filters', () => {
+  const visible = (rows: ReturnType<typeof tableRows>) => rows.evaluateAll((trs) => trs.filter((tr) => (tr as HTMLElement).offsetParent !== null).map((tr) => tr.querySelector('th')!.textContent!.trim()));
+
+  it('filter the advisory list by text and by severity as one types', async () => {
+    const watched = await load('/advisories/');
+    const m = main(watched.page);
+    const rows = tableRows(m, 'Advisories affecting the portfolio, most severe first');
+    const all = await rows.count();
+    const search = m.getByRole('search', { name: 'Filter the advisories' });
+    await search.getByRole('searchbox', { name: 'Filter advisories' }).fill('smallvec');
+    expect(await visible(rows)).toEqual(['RUSTSEC-2099-0004']);
+    expect(await search.getByRole('status').textContent()).toBe(`Showing 1 of ${all}.`);
+    await search.getByRole('searchbox').fill('');
+    await search.getByRole('combobox', { name: 'Severity' }).selectOption('critical');
+    expect((await visible(rows)).sort()).toEqual(['RUSTSEC-2099-0001', XSS_ADVISORY]);
+    expectNoProblems(watched);
+  });
+
+  it('filter a repository’s findings by text and by “new”, hiding the severity groups left empty', async () => {
+    const watched = await load(`/repos/${F.failing}/`);
+    const m = main(watched.page);
+    const search = m.getByRole('search', { name: 'Filter the findings' });
+    const shown = () => m.locator('#finding-list article').evaluateAll((articles) => articles.filter((a) => (a as HTMLElement).offsetParent !== null).map((a) => a.querySelector('h4')!.textContent!.trim()));
+    const groups = () => m.locator('#finding-list section').evaluateAll((sections) => sections.filter((s) => !(s as HTMLElement).hidden).map((s) => s.querySelector('h3')!.textContent!.trim()));
+    expect(await shown()).toHaveLength(10);
+    await search.getByRole('checkbox', { name: 'New only' }).check();
+    expect(await shown()).toEqual(['Out-of-bounds write in hyper client when reading chunked responses']);
+    expect(await groups()).toEqual(['Critical (1)']);
+    await search.getByRole('checkbox', { name: 'New only' }).uncheck();
+    await search.getByRole('searchbox').fill('rustsec-2099-0003');
+    expect(await shown()).toHaveLength(1);
+    expect(await groups()).toEqual(['Medium (1)']);
+    expectNoProblems(watched);
+  });
+
+  it('filter a crate list by name', async () => {
+    const m = main((await load('/crates/letter/s/')).page);
+    const rows = tableRows(m, 'Crates starting with S');
+    await m.getByRole('searchbox', { name: 'Filter crates' }).fill('serde_');
+    expect(await visible(rows)).toEqual(['serde_derive']);
+  });
+
+  it('show every row and no filter without scripts', async () => {
+    for (const [path, table] of [['/advisories/', 'Advisories affecting the portfolio, most severe first'], ['/crates/letter/s/', 'Crates starting with S']] as const) {
+      const { page } = await load(path, { javaScriptEnabled: false });
+      const rows = tableRows(main(page), table);
+      expect(await main(page).getByRole('search').count(), path).toBe(0);
+      expect(await visible(rows), path).toHaveLength(await rows.count());
+    }
+    const { page } = await load(`/repos/${F.failing}/`, { javaScriptEnabled: false });
+    expect(await main(page).getByRole('search').count()).toBe(0);
+    expect(await main(page).locator('#finding-list article').evaluateAll((articles) => articles.filter((a) => (a as HTMLElement).offsetParent !== null).length)).toBe(10);
+  });
+});
+
 describe('an address that is not in the report', () => {
   it('answers 404 with the site\'s own page, which leads back to the repositories', async () => {
     const response = await fetch(url('/repos/no-such-repository/'));
@@ -280,14 +410,30 @@ describe('the index pages', () => {
     expect(rows.slice(0, 2).map((r) => r[3]!.split(' ')[0])).toEqual(['Critical', 'Critical']);
   });
 
-  it('lists every locked crate, those with advisories first', async () => {
+  it('lists the crates that need attention, those with advisories first, and every locked crate on the pages by letter', async () => {
     const names = new Set<string>();
-    for (const name of Object.keys(SITE_FIXTURE_STATUS)) for (const l of (await latest(name)).lockfiles) for (const p of l.packages) names.add(p.name);
+    const attention = new Set<string>();
+    for (const name of Object.keys(SITE_FIXTURE_STATUS)) {
+      for (const l of (await latest(name)).lockfiles) {
+        for (const p of l.packages) names.add(p.name);
+        for (const f of [...l.findings, ...l.ignored]) if (f.advisory) attention.add(f.package.name);
+        for (const d of l.duplicates) attention.add(d.name);
+      }
+    }
     const { page } = await load('/crates/');
-    const rows = await rowTexts(tableRows(main(page), 'Crates locked across the portfolio'));
-    expect(rows.map((r) => r[0]).sort()).toEqual([...names].sort());
-    const firstClean = rows.findIndex((r) => r[4] === '0');
-    expect(rows.slice(firstClean).every((r) => r[4] === '0')).toBe(true);
+    const rows = await rowTexts(tableRows(main(page), 'Crates that need attention, those with advisories first'));
+    expect(rows.map((r) => r[0]).sort()).toEqual([...attention].sort());
+    const firstWithout = rows.findIndex((r) => r[4] === '0');
+    expect(firstWithout === -1 || rows.slice(firstWithout).every((r) => r[4] === '0')).toBe(true);
+    // The letters' pages, each linked from the list, hold every crate once.
+    const letters = await main(page).getByRole('navigation', { name: 'Every crate by initial letter' }).getByRole('link').evaluateAll((links) => links.map((a) => a.getAttribute('href')!));
+    expect(letters).toContain('/crates/letter/h/');
+    const listed: string[] = [];
+    for (const href of letters) {
+      const letterPage = main((await load(href)).page);
+      listed.push(...(await rowTexts(tableRows(letterPage, /^Crates (starting with|not starting)/))).map((r) => r[0]!));
+    }
+    expect(listed.sort()).toEqual([...names].sort());
   });
 
   it('shows a badge and its README Markdown for every repository', async () => {
@@ -315,6 +461,7 @@ describe('the files beside the pages', () => {
     const { page } = await load('/');
     const expected: Record<string, [string, string]> = {
       'payments-api': ['1 critical', 'red'],
+      'ledger-core': ['1 high', 'orange'],
       'docs-site': ['up to date', 'brightgreen'],
       'metrics-agent': ['1 warning', 'yellow'],
       'ghost-service': ['error', 'lightgrey'],
@@ -393,12 +540,15 @@ describe('the files beside the pages', () => {
     for (const entry of feed.entries) {
       expect(entry.id).toMatch(/^(urn:uuid:|https?:)/);
       expect(Number.isNaN(Date.parse(entry.updated!))).toBe(false);
-      expect(entry.link).toMatch(/\/repos\/[^/]+\/$/);
+      // The finding's entry on its repository page while it is open; the page itself once it is not.
+      expect(entry.link).toMatch(/^\/repos\/[^/]+\/(#f-[A-Za-z0-9._-]+)?$/);
     }
     expect(new Set(feed.entries.map((e) => e.id)).size).toBe(feed.entries.length);
     const times = feed.entries.map((e) => Date.parse(e.updated!));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    expect(feed.entries.map((e) => e.title)).toContain('hyper 0.14.27: RUSTSEC-2099-0001 (critical) in payments-api');
+    expect(feed.entries.find((e) => e.title === 'hyper 0.14.27: RUSTSEC-2099-0001 (critical) in payments-api')?.link).toBe(
+      '/repos/payments-api/#f-Cargo.lock-RUSTSEC-2099-0001-hyper-0.14.27',
+    );
   });
 });
 
@@ -521,7 +671,8 @@ describe('keyboard and progressive enhancement', () => {
   it('shows no copy button without scripts, and the command is still there to select', async () => {
     const { page } = await load(`/repos/${F.failing}/`, { javaScriptEnabled: false });
     expect(await main(page).getByRole('button', { name: /Copy the fix command/ }).count()).toBe(0);
-    expect(await main(page).getByText('cargo update -p hyper@0.14.27 --precise 0.14.28', { exact: true }).isVisible()).toBe(true);
+    const card = main(page).getByRole('article', { name: 'Out-of-bounds write in hyper client when reading chunked responses' });
+    expect(await card.getByText('cargo update -p hyper@0.14.27 --precise 0.14.28', { exact: true }).isVisible()).toBe(true);
     // The overview still reads worst first without the sort script.
     const overview = await load('/', { javaScriptEnabled: false });
     expect(await overview.page.getByRole('table', { name: /Repositories, worst first/ }).getByRole('rowheader').first().textContent()).toMatch(/^archived-tool/);

@@ -1,6 +1,7 @@
 // The Atom 1.0 feed of new findings (RFC 4287): one entry per finding that a scan saw for
 // the first time, built from each result's `diff.new`, plus the XML writing it needs.
 import { createHash } from 'node:crypto';
+import { findingAnchor } from '../../../functions/core/finding-anchor.ts';
 import type { Finding, FindingRef, ScanResult } from '../../../functions/core/result.ts';
 import { severityOrder } from './format.ts';
 
@@ -80,7 +81,12 @@ function findingFor(result: ScanResult, ref: FindingRef): Finding | undefined {
   );
 }
 
-function entryFor(repository: string, result: ScanResult, ref: FindingRef, links: FeedLinks): AtomEntry {
+/** The anchor of a finding's entry on its repository page (the page sets the same ids). */
+function anchorOf(ref: FindingRef): string {
+  return findingAnchor(ref.lockfile, ref.id, ref.package.name, ref.package.version);
+}
+
+function entryFor(repository: string, result: ScanResult, ref: FindingRef, links: FeedLinks, open: ReadonlySet<string>): AtomEntry {
   const finding = findingFor(result, ref);
   const crate = `${ref.package.name} ${ref.package.version}`;
   const where = ref.lockfile === 'Cargo.lock' ? repository : `${repository} (${ref.lockfile})`;
@@ -98,7 +104,8 @@ function entryFor(repository: string, result: ScanResult, ref: FindingRef, links
     id: nameUrn([result.repository.source, repository, ref.lockfile, ref.kind, ref.id, ref.package.name, ref.package.version, result.scannedAt].join('\u0000')),
     title,
     updated: new Date(result.scannedAt).toISOString(),
-    link: links.repository(repository),
+    // The finding's own entry on the repository page while it is open there; the page once it is not.
+    link: open.has(anchorOf(ref)) ? `${links.repository(repository)}#${anchorOf(ref)}` : links.repository(repository),
     related: isYanked ? [] : [links.advisory(ref.id)],
     summary,
     categories: [ref.kind, ref.severity],
@@ -112,10 +119,12 @@ function entryFor(repository: string, result: ScanResult, ref: FindingRef, links
 export function newFindingEntries(sources: readonly FeedSource[], links: FeedLinks, limit = 200): AtomEntry[] {
   const found: { entry: AtomEntry; at: string; repository: string; rank: number; key: string }[] = [];
   for (const source of sources) {
+    const latest = source.history.reduce<ScanResult | undefined>((a, r) => (a === undefined || r.scannedAt > a.scannedAt ? r : a), undefined);
+    const open = new Set(latest?.lockfiles.flatMap((l) => l.findings.map((f) => findingAnchor(l.path, f.advisory?.id ?? 'yanked', f.package.name, f.package.version))) ?? []);
     for (const result of source.history) {
       for (const ref of result.diff.new) {
         found.push({
-          entry: entryFor(source.name, result, ref, links),
+          entry: entryFor(source.name, result, ref, links, open),
           at: result.scannedAt,
           repository: source.name,
           rank: severityOrder.indexOf(ref.severity),

@@ -7,12 +7,14 @@ import { escapeXml } from './atom.ts';
 import { plural } from './format.ts';
 
 /** shields.io's named colours for the JSON; the SVG uses close shades. */
-export type BadgeColor = 'brightgreen' | 'yellow' | 'red' | 'lightgrey';
+export type BadgeColor = 'brightgreen' | 'yellowgreen' | 'yellow' | 'orange' | 'red' | 'lightgrey';
 
 // Shields' shades, except a darker red: its text must reach 4.5:1 contrast (WCAG AA).
 const HEX: Record<BadgeColor, string> = {
   brightgreen: '#44cc11',
+  yellowgreen: '#a4a61d',
   yellow: '#dfb317',
+  orange: '#fe7d37',
   red: '#c9301c',
   lightgrey: '#9f9f9f',
 };
@@ -34,10 +36,20 @@ export interface ShieldsEndpoint {
 const LABEL = 'dependencies';
 const SCORED: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
+/** A failing badge's colour by the worst severity on it: "1 medium" must not look like "1 critical". */
+const SEVERITY_COLOR: Readonly<Record<Severity, BadgeColor>> = {
+  critical: 'red',
+  high: 'orange',
+  medium: 'yellow',
+  low: 'yellowgreen',
+  unscored: 'orange',
+  informational: 'orange',
+};
+
 /**
  * What a repository's latest result says on its badge: "2 critical" (the count at the
- * worst severity among the findings that fail the policy), "insecure" when those carry
- * no score, "3 warnings", "up to date", "no lockfile" or "error".
+ * worst severity among the findings that fail the policy, coloured by that severity),
+ * "insecure" when those carry no score, "3 warnings", "up to date", "no lockfile" or "error".
  */
 export function badgeFor(result: ScanResult): Badge {
   switch (result.status) {
@@ -52,8 +64,8 @@ export function badgeFor(result: ScanResult): Badge {
     case 'failing': {
       const failing = result.lockfiles.flatMap((l) => l.findings).filter((f) => failsPolicy(f.kind, result.policy.deny));
       const worst = SCORED.find((s) => failing.some((f) => f.severity === s));
-      if (worst === undefined) return { label: LABEL, message: 'insecure', color: 'red' };
-      return { label: LABEL, message: `${failing.filter((f) => f.severity === worst).length} ${worst}`, color: 'red' };
+      if (worst === undefined) return { label: LABEL, message: 'insecure', color: SEVERITY_COLOR.unscored };
+      return { label: LABEL, message: `${failing.filter((f) => f.severity === worst).length} ${worst}`, color: SEVERITY_COLOR[worst] };
     }
   }
 }

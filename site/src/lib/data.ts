@@ -22,16 +22,37 @@ export interface Occurrence {
   finding?: Finding;
 }
 
+/**
+ * When and where something was last seen, for an advisory or crate that no repository's
+ * latest result has any more but some kept result does: its page stays, so links from the
+ * history (resolved findings, the feed) never break.
+ */
+export interface LastSeen {
+  /** The newest kept scan that had it (ISO 8601). */
+  scannedAt: string;
+  /** The repositories whose scan at that time had it, sorted. */
+  repositories: string[];
+  /** The versions locked then, sorted. */
+  versions: string[];
+}
+
 export interface AdvisoryView {
   advisory: AdvisoryInfo;
+  /** Where the latest results lock an affected version; empty when `gone`. */
   occurrences: Occurrence[];
+  /** A finding of it (the latest one when current): the crate, severity and kind to show. */
+  sample: Finding;
+  /** Set when no latest result has it any more. */
+  gone?: LastSeen;
 }
 
 export interface CrateView {
   name: string;
-  /** Every locked version, where. */
+  /** Every locked version, where; empty when `gone`. */
   occurrences: Occurrence[];
   advisories: AdvisoryInfo[];
+  /** Set when no latest result locks it any more. */
+  gone?: LastSeen;
 }
 
 export interface SiteData {
@@ -71,7 +92,7 @@ function index(repositories: readonly RepoView[]): Pick<SiteData, 'advisories' |
     for (const lockfile of repo.latest.lockfiles) {
       for (const finding of allFindings(lockfile)) {
         if (!finding.advisory) continue;
-        const view = advisories.get(finding.advisory.id) ?? { advisory: finding.advisory, occurrences: [] };
+        const view = advisories.get(finding.advisory.id) ?? { advisory: finding.advisory, occurrences: [], sample: finding };
         view.occurrences.push({ repository: repo.name, lockfile: lockfile.path, version: finding.package.version, finding });
         advisories.set(finding.advisory.id, view);
       }
@@ -87,7 +108,65 @@ function index(repositories: readonly RepoView[]): Pick<SiteData, 'advisories' |
       }
     }
   }
+  addGone(repositories, advisories, crates);
   return { advisories, crates };
+}
+
+/** What an older kept result had: the newest sighting per advisory id and per crate name. */
+interface Sighting {
+  scannedAt: string;
+  repositories: Set<string>;
+  versions: Set<string>;
+}
+
+function sight(map: Map<string, Sighting>, key: string, scannedAt: string, repository: string, version: string): void {
+  const seen = map.get(key);
+  if (!seen || seen.scannedAt < scannedAt) {
+    map.set(key, { scannedAt, repositories: new Set([repository]), versions: new Set([version]) });
+  } else if (seen.scannedAt === scannedAt) {
+    seen.repositories.add(repository);
+    seen.versions.add(version);
+  }
+}
+
+function lastSeen(seen: Sighting): LastSeen {
+  return { scannedAt: seen.scannedAt, repositories: [...seen.repositories].sort(), versions: [...seen.versions].sort() };
+}
+
+/**
+ * Adds the advisories and crates of the kept history that no latest result has, marked
+ * `gone` with when and where they were last seen: a finding resolved by removing the last
+ * use of a crate still links to its pages.
+ */
+function addGone(repositories: readonly RepoView[], advisories: Map<string, AdvisoryView>, crates: Map<string, CrateView>): void {
+  const advisorySeen = new Map<string, Sighting>();
+  const samples = new Map<string, { scannedAt: string; finding: Finding }>();
+  const crateSeen = new Map<string, Sighting>();
+  const crateAdvisories = new Map<string, Map<string, AdvisoryInfo>>();
+  for (const repo of repositories) {
+    for (const result of repo.history.slice(0, -1)) {
+      for (const lockfile of result.lockfiles) {
+        for (const finding of allFindings(lockfile)) {
+          if (!finding.advisory || advisories.has(finding.advisory.id)) continue;
+          sight(advisorySeen, finding.advisory.id, result.scannedAt, repo.name, finding.package.version);
+          const sample = samples.get(finding.advisory.id);
+          if (!sample || sample.scannedAt <= result.scannedAt) samples.set(finding.advisory.id, { scannedAt: result.scannedAt, finding });
+          if (!crates.has(finding.package.name)) {
+            const byId = crateAdvisories.get(finding.package.name) ?? crateAdvisories.set(finding.package.name, new Map()).get(finding.package.name)!;
+            byId.set(finding.advisory.id, finding.advisory);
+          }
+        }
+        for (const pkg of lockfile.packages) if (!crates.has(pkg.name)) sight(crateSeen, pkg.name, result.scannedAt, repo.name, pkg.version);
+      }
+    }
+  }
+  for (const [id, seen] of advisorySeen) {
+    const { finding } = samples.get(id)!;
+    advisories.set(id, { advisory: finding.advisory!, occurrences: [], sample: finding, gone: lastSeen(seen) });
+  }
+  for (const [name, seen] of crateSeen) {
+    crates.set(name, { name, occurrences: [], advisories: [...(crateAdvisories.get(name)?.values() ?? [])], gone: lastSeen(seen) });
+  }
 }
 
 let cached: SiteData | undefined;

@@ -1,6 +1,7 @@
 // Small pure helpers every page shares: labels and orders, dates, dependency paths, the
 // site's URLs, and the geometry of the build-time charts. No data loading, no markup.
 import type { PathStep } from '../../../functions/core/dependency-paths.ts';
+import type { TrendPoint } from '../../../functions/core/finding-timeline.ts';
 import type { FindingKind } from '../../../functions/core/policy.ts';
 import type { Counts, LockfileStatus, ScanResult, StaleAdvisoryDb } from '../../../functions/core/result.ts';
 import type { Severity } from '../../../functions/core/severity.ts';
@@ -26,6 +27,22 @@ export const kindLabels: Readonly<Record<FindingKind, string>> = {
   notice: 'Notice',
   yanked: 'Yanked',
 };
+
+/** The most severe level with an open finding, or undefined when there is none. */
+export function worstSeverity(counts: Pick<Counts, 'bySeverity'>): Severity | undefined {
+  return severityOrder.find((s) => counts.bySeverity[s] > 0);
+}
+
+/**
+ * The classes of a status pill: its status, and for a failing one the worst open severity,
+ * so "failing" on one medium finding does not look like "failing" on a critical one.
+ *
+ * @example statusClass('failing', counts) // 'status status-failing worst-medium'
+ */
+export function statusClass(status: LockfileStatus, counts: Pick<Counts, 'bySeverity'>): string {
+  const worst = status === 'failing' ? worstSeverity(counts) : undefined;
+  return `status status-${status}${worst ? ` worst-${worst}` : ''}`;
+}
 
 /** Worst first, as `worstStatus` in core ranks them. */
 export const statusOrder: readonly LockfileStatus[] = ['error', 'failing', 'warnings', 'scanned-nothing', 'clean'];
@@ -115,6 +132,18 @@ export function codeSpans(text: string): { code: boolean; text: string }[] {
   return parts.map((part, i) => ({ code: i % 2 === 1, text: part })).filter((p) => p.text !== '');
 }
 
+/**
+ * Where to read about an advisory alias: CVE records and GitHub advisories have stable
+ * addresses; undefined for anything else.
+ *
+ * @example aliasHref('CVE-2099-10001') // 'https://www.cve.org/CVERecord?id=CVE-2099-10001'
+ */
+export function aliasHref(alias: string): string | undefined {
+  if (/^CVE-\d{4}-\d+$/.test(alias)) return `https://www.cve.org/CVERecord?id=${alias}`;
+  if (/^GHSA(-[a-z0-9]{4}){3}$/.test(alias)) return `https://github.com/advisories/${alias}`;
+  return undefined;
+}
+
 /** The URL when it is http(s), else undefined: advisory links are untrusted and must never be `javascript:`. */
 export function safeHref(url: string | null | undefined): string | undefined {
   if (!url) return undefined;
@@ -180,6 +209,20 @@ export interface HistoryPoint {
   counts: Counts | null;
   newFindings: number;
   resolvedFindings: number;
+  /** On a portfolio chart: how many repositories the point sums. */
+  repositories?: number;
+}
+
+/** The portfolio's open findings per day as chart points (`scannedAt` is the day). */
+export function trendPoints(trend: readonly TrendPoint[]): HistoryPoint[] {
+  return trend.map((t) => ({
+    scannedAt: t.day,
+    status: 'clean',
+    counts: { findings: t.total, ignored: 0, duplicates: 0, bySeverity: t.bySeverity, byKind: { vulnerability: 0, unmaintained: 0, unsound: 0, notice: 0, yanked: 0 } },
+    newFindings: 0,
+    resolvedFindings: 0,
+    repositories: t.repositories,
+  }));
 }
 
 export function historyPoints(history: readonly ScanResult[]): HistoryPoint[] {

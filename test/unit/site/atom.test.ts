@@ -100,15 +100,22 @@ describe('newFindingEntries', () => {
     ]);
   });
 
-  it('dates each entry by its scan and links it to the repository page and the advisory page', () => {
+  it('dates each entry by its scan and links it to its finding on the repository page and to the advisory page', () => {
     expect(entries[0]).toMatchObject({
       updated: '2026-01-02T00:00:00.000Z',
-      link: '/repos/app/',
+      link: '/repos/app/#f-Cargo.lock-RUSTSEC-2099-0002-h2-0.3.20',
       related: ['/advisories/RUSTSEC-2099-0002/'],
       summary: 'Resource exhaustion. Locked in Cargo.lock of app. Upgrade h2 to 0.14.28.',
       categories: ['vulnerability', 'high'],
     });
     expect(entries[1]!.related).toEqual([]);
+  });
+
+  it('links a finding no longer open to the repository page itself: its entry there is gone', () => {
+    const fixed = [...sources[0]!.history, scan('app', '2026-01-04T00:00:00.000Z', [hyper], [])];
+    const titled = newFindingEntries([{ name: 'app', history: fixed }], links);
+    expect(titled.find((e) => e.title.startsWith('h2 '))!.link).toBe('/repos/app/');
+    expect(titled.find((e) => e.title.startsWith('hyper '))!.link).toBe('/repos/app/#f-Cargo.lock-RUSTSEC-2099-0001-hyper-0.14.27');
   });
 
   it('gives the same finding seen in two scans or two repositories different ids, and the same ids on every build', () => {
@@ -171,7 +178,7 @@ describe('renderAtom', () => {
     for (const element of ['<id>', '<title>', '<updated>', '<author><name>cratewatch</name></author>']) expect(xml).toContain(element);
     expect(xml.match(/<entry>/g)).toHaveLength(4);
     expect(xml).toContain('<link rel="self" type="application/atom+xml" href="https://example.com/feed.xml?a=1&amp;b=2"/>');
-    expect(xml).toContain('<link rel="alternate" type="text/html" href="/repos/app/"/>');
+    expect(xml).toContain('<link rel="alternate" type="text/html" href="/repos/app/#f-Cargo.lock-RUSTSEC-2099-0002-h2-0.3.20"/>');
   });
 
   it('escapes advisory text', () => {

@@ -54,9 +54,11 @@ function result(status: LockfileStatus, findings: Finding[] = [], deny: DenyKind
 describe('badgeFor', () => {
   it.each([
     ['2 critical', 'red', result('failing', [finding('vulnerability', 'critical'), finding('vulnerability', 'critical'), finding('vulnerability', 'low')])],
-    ['1 high', 'red', result('failing', [finding('vulnerability', 'high'), finding('unmaintained', 'informational')])],
-    ['insecure', 'red', result('failing', [finding('vulnerability', 'unscored')])],
-    ['insecure', 'red', result('failing', [finding('unmaintained', 'informational')], ['unmaintained'])],
+    ['1 high', 'orange', result('failing', [finding('vulnerability', 'high'), finding('unmaintained', 'informational')])],
+    ['1 medium', 'yellow', result('failing', [finding('vulnerability', 'medium')])],
+    ['1 low', 'yellowgreen', result('failing', [finding('vulnerability', 'low'), finding('vulnerability', 'unscored')])],
+    ['insecure', 'orange', result('failing', [finding('vulnerability', 'unscored')])],
+    ['insecure', 'orange', result('failing', [finding('unmaintained', 'informational')], ['unmaintained'])],
     ['1 warning', 'yellow', result('warnings', [finding('unsound', 'informational')])],
     ['3 warnings', 'yellow', result('warnings', [finding('unsound', 'informational'), finding('notice', 'informational'), finding('yanked', 'informational')])],
     ['up to date', 'brightgreen', result('clean')],
@@ -69,6 +71,22 @@ describe('badgeFor', () => {
   it('counts only the findings that fail the policy, at the worst severity among them', () => {
     const scan = result('failing', [finding('vulnerability', 'medium'), finding('unsound', 'informational'), finding('vulnerability', 'medium')]);
     expect(badgeFor(scan).message).toBe('2 medium');
+  });
+});
+
+describe('badge colours', () => {
+  // WCAG relative luminance of a #rrggbb colour.
+  const luminance = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const contrast = (a: string, b: string) => (Math.max(luminance(a), luminance(b)) + 0.05) / (Math.min(luminance(a), luminance(b)) + 0.05);
+
+  it.each(['brightgreen', 'yellowgreen', 'yellow', 'orange', 'red', 'lightgrey'] as const)('draws %s with message text of at least 4.5:1 contrast', (color) => {
+    const svg = renderBadgeSvg({ label: 'dependencies', message: '1 medium', color });
+    const fill = [...svg.matchAll(/<rect x="\d+" width="\d+" height="20" fill="(#[0-9a-f]{6})"/g)][0]![1]!;
+    const ink = [...svg.matchAll(/<text [^>]*fill="(#[0-9a-f]{6})">/g)][1]![1]!;
+    expect(contrast(fill, ink)).toBeGreaterThanOrEqual(4.5);
   });
 });
 
