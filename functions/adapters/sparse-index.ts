@@ -2,8 +2,8 @@
 // per run, answered from the cache kept in the result store when the file has not changed.
 import pLimit, { type LimitFunction } from 'p-limit';
 import { RetryableHttpError, errorMessage } from '../core/errors.ts';
-import type { CachedResponse, CrateLookup, HttpCache, IndexSource } from '../core/ports.ts';
-import { indexPath, parseIndexFile } from '../core/sparse-index.ts';
+import type { CachedResponse, CrateLookup, DependencyLookup, HttpCache, IndexDependencySource, IndexSource } from '../core/ports.ts';
+import { indexPath, parseIndexDeps, parseIndexFile } from '../core/sparse-index.ts';
 import type { HttpClient, HttpResponse } from './http-client.ts';
 
 /** The largest index file accepted; serde's, among the biggest, is well under 1 MiB. */
@@ -13,6 +13,9 @@ export const MAX_INDEX_FILE_BYTES = 20 * 1024 * 1024;
 const GONE = new Set([404, 410, 451]);
 
 const decoder = new TextDecoder();
+
+/** An index file read, or why not: what both lookups share before they shape their answer. */
+type Fetched<T> = { kind: 'found'; value: T } | { kind: 'gone'; status: number } | { kind: 'failed'; message: string };
 
 export interface SparseIndexSourceOptions {
   /** The index root, e.g. `https://index.crates.io/`; a trailing slash and Cargo's `sparse+` prefix are optional. */
@@ -54,7 +57,7 @@ export interface SparseIndexStats {
  * (so make one per run): every caller asking for the same name, in any letter case,
  * shares one lookup. A lookup never rejects; problems come back as `failed`.
  */
-export class SparseIndexSource implements IndexSource {
+export class SparseIndexSource implements IndexSource, IndexDependencySource {
   readonly baseUrl: string;
   readonly stats: SparseIndexStats = { requests: 0, notModified: 0, bytes: 0, gone: 0, failures: 0, cacheErrors: 0, fresh: 0 };
   private readonly cache: HttpCache;
@@ -64,6 +67,9 @@ export class SparseIndexSource implements IndexSource {
   private readonly freshAfter: string | undefined;
   private readonly limit: LimitFunction;
   private readonly lookups = new Map<string, Promise<CrateLookup>>();
+  private readonly dependencyLookups = new Map<string, Promise<DependencyLookup>>();
+  /** A cached file confirmed at or after this is current: since `freshAfter`, or since this instance (this run) began. */
+  private readonly currentSince: string;
 
   constructor(options: SparseIndexSourceOptions) {
     const base = options.baseUrl.replace(/^sparse\+/, '');
@@ -74,6 +80,8 @@ export class SparseIndexSource implements IndexSource {
     this.maxBytes = options.maxBytes ?? MAX_INDEX_FILE_BYTES;
     this.freshAfter = options.freshAfter;
     this.limit = pLimit(options.concurrency);
+    const startedAt = this.now().toISOString();
+    this.currentSince = this.freshAfter !== undefined && this.freshAfter < startedAt ? this.freshAfter : startedAt;
   }
 
   lookup(name: string): Promise<CrateLookup> {
@@ -86,28 +94,58 @@ export class SparseIndexSource implements IndexSource {
     return pending;
   }
 
-  private async fetchCrate(name: string): Promise<CrateLookup> {
-    let result: CrateLookup;
-    try {
-      const path = indexPath(name);
-      const url = this.baseUrl + path;
-      // The host is part of the key: validators from one registry mean nothing to another.
-      result = await this.fetchIndexFile(name, url, `index/${url.replace(/^[a-z]+:\/\//, '')}`, true);
-    } catch (error) {
-      result = { kind: 'failed', message: `crate "${name}": ${errorMessage(error)}` };
+  /**
+   * What every release of `crate` requires of `on`, read from the crate's index file. The
+   * file a lookup of this run fetched (or confirmed) is taken from the cache without asking
+   * again; otherwise one conditional request. Asked once per crate and `on`; never rejects.
+   */
+  dependencyRequirements(crate: string, on: string): Promise<DependencyLookup> {
+    const key = `${crate.toLowerCase()} ${on.toLowerCase()}`;
+    let pending = this.dependencyLookups.get(key);
+    if (pending === undefined) {
+      pending = this.limit(() => this.fetchDependencies(crate, on));
+      this.dependencyLookups.set(key, pending);
     }
-    if (result.kind === 'failed') this.stats.failures++;
-    if (result.kind === 'gone') this.stats.gone++;
-    return result;
+    return pending;
   }
 
-  private async fetchIndexFile(name: string, url: string, key: string, useCache: boolean): Promise<CrateLookup> {
+  private async fetchCrate(name: string): Promise<CrateLookup> {
+    const result = await this.fetchParsed(name, (text) => parseIndexFile(text, name), this.freshAfter);
+    const lookup: CrateLookup = result.kind === 'found' ? { kind: 'found', versions: result.value } : result;
+    if (lookup.kind === 'failed') this.stats.failures++;
+    if (lookup.kind === 'gone') this.stats.gone++;
+    return lookup;
+  }
+
+  private async fetchDependencies(crate: string, on: string): Promise<DependencyLookup> {
+    // A body is cached only once it parsed as an index file, so both parsers run on a fresh one.
+    const read = (text: string) => {
+      parseIndexFile(text, crate);
+      return parseIndexDeps(text, crate, on);
+    };
+    const result = await this.fetchParsed(crate, read, this.currentSince);
+    if (result.kind === 'failed') this.stats.failures++;
+    return result.kind === 'found' ? { kind: 'found', releases: result.value } : result;
+  }
+
+  /** The crate's index file read by `read`; a cached copy confirmed at or after `freshAfter` is used without asking. */
+  private async fetchParsed<T>(name: string, read: (text: string) => T, freshAfter: string | undefined): Promise<Fetched<T>> {
+    try {
+      const url = this.baseUrl + indexPath(name);
+      // The host is part of the key: validators from one registry mean nothing to another.
+      return await this.fetchIndexFile(name, url, `index/${url.replace(/^[a-z]+:\/\//, '')}`, true, read, freshAfter);
+    } catch (error) {
+      return { kind: 'failed', message: `crate "${name}": ${errorMessage(error)}` };
+    }
+  }
+
+  private async fetchIndexFile<T>(name: string, url: string, key: string, useCache: boolean, read: (text: string) => T, freshAfter: string | undefined): Promise<Fetched<T>> {
     const cached = useCache ? await this.readCache(key) : undefined;
-    if (cached && this.freshAfter !== undefined && cached.fetchedAt >= this.freshAfter) {
+    if (cached && freshAfter !== undefined && cached.fetchedAt >= freshAfter) {
       try {
-        const versions = parseIndexFile(decoder.decode(cached.body), name);
+        const value = read(decoder.decode(cached.body));
         this.stats.fresh++;
-        return { kind: 'found', versions };
+        return { kind: 'found', value };
       } catch {
         // Fall through and ask: the cached body no longer parses.
       }
@@ -133,13 +171,13 @@ export class SparseIndexSource implements IndexSource {
       }
       this.stats.notModified++;
       try {
-        const versions = parseIndexFile(decoder.decode(cached.body), name);
+        const value = read(decoder.decode(cached.body));
         // Confirmed current now: a later step of the same run may use it without asking.
         await this.writeCache(key, { ...cached, fetchedAt: this.now().toISOString() });
-        return { kind: 'found', versions };
+        return { kind: 'found', value };
       } catch {
         // Only bodies that parsed are stored, so a parser grown stricter since: ask for the file afresh.
-        return this.fetchIndexFile(name, url, key, false);
+        return this.fetchIndexFile(name, url, key, false, read, freshAfter);
       }
     }
     if (GONE.has(response.status)) return { kind: 'gone', status: response.status };
@@ -147,9 +185,9 @@ export class SparseIndexSource implements IndexSource {
       return { kind: 'failed', message: `crate "${name}": ${url}: HTTP ${response.status}, expected 200, 304, 404, 410 or 451` };
     }
 
-    let versions;
+    let value: T;
     try {
-      versions = parseIndexFile(decoder.decode(response.body), name);
+      value = read(decoder.decode(response.body));
     } catch (error) {
       return { kind: 'failed', message: `crate "${name}": ${url}: HTTP 200 with an unreadable body: ${errorMessage(error)}` };
     }
@@ -159,7 +197,7 @@ export class SparseIndexSource implements IndexSource {
     if (etag !== null || lastModified !== null) {
       await this.writeCache(key, { etag, lastModified, fetchedAt: this.now().toISOString(), body: response.body });
     }
-    return { kind: 'found', versions };
+    return { kind: 'found', value };
   }
 
   private async readCache(key: string): Promise<CachedResponse | undefined> {

@@ -1,6 +1,8 @@
 // Loads and validates cratewatch.toml: one declarative schema, every problem reported at
 // once with its file, line and field, so a person fixes the whole file in one go.
 import { TomlDate } from 'smol-toml';
+import { parseCargoReq } from '../core/cargo-version-req.ts';
+import type { DuplicateAllowance } from '../core/duplicate-policy.ts';
 import { ConfigError, type SourceLocation } from '../core/errors.ts';
 import { DENY_KINDS, type Ignore } from '../core/policy.ts';
 import type { RepoConfig, RepoLocation } from '../core/ports.ts';
@@ -12,7 +14,8 @@ export interface Config {
   /** The configuration file, as given; `path` repositories are relative to its directory. */
   file: string;
   repositories: RepoConfig[];
-  alerts: { threshold: Severity; unscored: boolean; recipients: string[] };
+  /** `includeDev` (`[alerts] include_dev`): whether dev-only findings alert; absent means true. */
+  alerts: { threshold: Severity; unscored: boolean; recipients: string[]; includeDev?: boolean };
   schedule: { expression: string; timezone: string };
   /** The report site: its public address (links in alerts and the feed) and, on AWS, how it is served. */
   site: { url: string | null; domain: string | null; certificateArn: string | null; allowCidrs: string[] };
@@ -240,6 +243,23 @@ const ignoreSchema = table('an ignore table with id and reason', {
   until: optional(date),
 });
 
+/** A requirement Cargo accepts (`0.48`, `=0.48.5`, `>=0.45, <0.52`). */
+const cargoRequirement = (s: string) => {
+  try {
+    parseCargoReq(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const duplicateSchema = table('a duplicates table with name and reason', {
+  name: required(text('a crate name like "windows-sys" (letters, digits, "-" and "_")', (s) => /^[A-Za-z0-9_-]+$/.test(s))),
+  version: optional(text('a Cargo version requirement like "0.48" or "=0.48.5" (leave it out for every version)', cargoRequirement)),
+  reason: required(text('a reason (why this duplicate stays, for the next reader)')),
+  until: optional(date),
+});
+
 function presentKeys(raw: Record<string, unknown>, keys: readonly string[]): string[] {
   return Object.keys(raw).filter((k) => keys.includes(k) && raw[k] !== undefined);
 }
@@ -258,6 +278,7 @@ const repositorySchema = table(
     manifests: optional(list(text('a relative path inside the repository', repoPath), 'a list of Cargo.toml paths (at least one; leave it out to discover them)', 1)),
     deny: optional(list(oneOf(DENY_KINDS), `a list of ${oneOf(DENY_KINDS).expected}`)),
     ignore: optional(list(ignoreSchema, '[[repositories.ignore]] tables')),
+    duplicates: optional(list(duplicateSchema, '[[repositories.duplicates]] tables')),
   },
   (raw, path, problems) => {
     const locations = presentKeys(raw, LOCATION_KEYS);
@@ -295,6 +316,7 @@ const configSchema = table(
         threshold: optional(oneOf(['critical', 'high', 'medium', 'low'])),
         unscored: optional(bool),
         recipients: optional(list(text('an email address', (s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s)), 'a list of email addresses')),
+        include_dev: optional(bool),
       }),
     ),
     schedule: optional(
@@ -382,6 +404,10 @@ function locationOf(repo: RepositoryTable): RepoLocation {
   return { kind: 'path', path: repo.path! };
 }
 
+function duplicateAllowance({ name, version, reason, until }: { name: string; version?: string | undefined; reason: string; until?: string | undefined }, file: string): DuplicateAllowance {
+  return { name, ...(version === undefined ? {} : { version }), reason, ...(until === undefined ? {} : { until }), from: file };
+}
+
 /** Token values stay out of logs: printing or serialising the tokens shows `***`. */
 function redacted(tokens: Config['tokens']): Config['tokens'] {
   const shown = () => ({ github: tokens.github === null ? null : '***', gitlab: tokens.gitlab === null ? null : '***' });
@@ -427,9 +453,15 @@ export function loadConfig(text: string, file: string, env: ConfigEnv = {}): Con
         manifests: repo.manifests ?? null,
         ignores: (repo.ignore ?? []).map(({ id, reason, until }): Ignore => (until === undefined ? { id, reason } : { id, reason, until })),
         deny: repo.deny ?? [],
+        ...(repo.duplicates === undefined ? {} : { duplicates: repo.duplicates.map((d) => duplicateAllowance(d, file)) }),
       }),
     ),
-    alerts: { threshold: alerts?.threshold ?? 'critical', unscored: alerts?.unscored ?? false, recipients: alerts?.recipients ?? [] },
+    alerts: {
+      threshold: alerts?.threshold ?? 'critical',
+      unscored: alerts?.unscored ?? false,
+      recipients: alerts?.recipients ?? [],
+      ...(alerts?.include_dev === undefined ? {} : { includeDev: alerts.include_dev }),
+    },
     schedule: { expression: schedule?.expression ?? 'rate(1 day)', timezone: schedule?.timezone ?? 'UTC' },
     site: { url: site?.url?.replace(/\/+$/, '') ?? null, domain: site?.domain ?? null, certificateArn: site?.certificate_arn ?? null, allowCidrs: site?.allow_cidrs ?? [] },
     aws: { historyTransitionDays: aws?.history_transition_days ?? 30, historyExpirationDays: aws?.history_expiration_days ?? 730 },

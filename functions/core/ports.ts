@@ -1,6 +1,7 @@
 // The interfaces adapters implement: how the core and the use cases reach the outside.
 // Each adapter takes its base URL or client in its constructor, so tests point it at loopback.
 import type { AdvisoryDb } from './advisory.ts';
+import type { DuplicateAllowance } from './duplicate-policy.ts';
 import type { DenyKind, Ignore } from './policy.ts';
 import type { Finding } from './result.ts';
 
@@ -30,6 +31,48 @@ export type CrateLookup =
 /** The crates.io sparse index (or a mirror). Asks for each crate at most once per run. */
 export interface IndexSource {
   lookup(name: string): Promise<CrateLookup>;
+}
+
+/** What one release of a crate declares about a dependency, from its index line's `deps`. */
+export interface IndexDependency {
+  /** The name the crate's code uses: the key in its Cargo.toml (the new name when renamed). */
+  name: string;
+  /** The crate it names when renamed (`package = …`); null when `name` is the crate. */
+  package: string | null;
+  /** The version requirement as published (`^0.2`, `>=1.0, <3`). */
+  req: string;
+  kind: 'normal' | 'dev' | 'build';
+  /** `cfg(windows)` or a target triple for a target-specific dependency; null otherwise. */
+  target: string | null;
+  optional: boolean;
+}
+
+/** One release of a crate with its dependencies on one other crate. */
+export interface IndexReleaseDeps {
+  version: string;
+  yanked: boolean;
+  /** Only the entries naming the crate asked about (its renamed entries too); [] when it has none. */
+  deps: IndexDependency[];
+}
+
+/** Every release of a crate with what it requires of one other crate (`parseIndexDeps`). */
+export type DependencyLookup =
+  | { kind: 'found'; releases: IndexReleaseDeps[] }
+  /** 404, 410 or 451: the crate is not (or no longer) in the index. */
+  | { kind: 'gone'; status: number }
+  /** The index could not be asked (network, 5xx after retries, malformed body). */
+  | { kind: 'failed'; message: string };
+
+/**
+ * What each release of a crate requires of another one (`deps[].req` in the index), for
+ * the few dependents of a duplicated crate. Separate from IndexSource so that ordinary
+ * lookups keep no dependency lists; the sparse index implements both and answers this
+ * from the file its lookup of the same run already fetched. Never rejects.
+ *
+ * @example await index.dependencyRequirements('tower-http', 'http') // releases of tower-http, each with its deps on http
+ */
+export interface IndexDependencySource {
+  dependencyRequirements(crate: string, on: string): Promise<DependencyLookup>;
 }
 
 /** A cached HTTP response, for conditional requests (`If-None-Match`, `If-Modified-Since`). */
@@ -65,6 +108,8 @@ export interface RepoConfig {
   manifests: string[] | null;
   ignores: Ignore[];
   deny: DenyKind[];
+  /** Duplicated crates the repository accepts (`[[repositories.duplicates]]`); absent when none. */
+  duplicates?: DuplicateAllowance[];
 }
 
 export interface RepoFile {

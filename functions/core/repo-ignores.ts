@@ -1,7 +1,9 @@
 // The ignores a repository already declares for cargo-audit (`.cargo/audit.toml`) and
 // cargo-deny (`deny.toml`), so cratewatch honours the decisions its team has made.
 import type { Ignore } from './policy.ts';
-import { ConfigError, type SourceLocation } from './errors.ts';
+import { parseCargoReq } from './cargo-version-req.ts';
+import type { DuplicateAllowance } from './duplicate-policy.ts';
+import { ConfigError, errorMessage, type SourceLocation } from './errors.ts';
 import { isDenyKind, type DenyKind } from './policy.ts';
 import { indexTomlLines, parseTomlIn } from './toml.ts';
 
@@ -79,4 +81,57 @@ export function policyFromFiles(files: readonly { path: string; text: string }[]
     policy.deny.push(...parsed.deny);
   }
   return policy;
+}
+
+/** A `[bans] skip` spec string: `name`, `name@1.2.3` (that version) or `name:<requirement>`. */
+function skipSpec(spec: string): { name: string; version?: string } {
+  const at = spec.indexOf('@');
+  if (at > 0) return { name: spec.slice(0, at), version: `=${spec.slice(at + 1)}` };
+  const colon = spec.indexOf(':');
+  if (colon > 0) return { name: spec.slice(0, colon), version: spec.slice(colon + 1) };
+  return { name: spec };
+}
+
+/**
+ * Reads cargo-deny's `deny.toml` `[bans] skip`: the duplicate versions the repository
+ * accepts. Entries are spec strings (`"windows-sys"`, `"windows-sys@0.48.0"`,
+ * `"windows-sys:<0.52"`), `{ name, version, reason }` tables or `{ crate = spec, reason }`
+ * tables. Throws ConfigError naming the file, line and entry of a malformed one.
+ */
+export function parseDenySkips(text: string, file: string): DuplicateAllowance[] {
+  const doc = parse(text, file);
+  const { skip = [] } = table(doc.bans);
+  const where = (i: number) => {
+    const entry = located(file, text, `bans.skip[${i}]`);
+    return entry.line === undefined ? { ...located(file, text, 'bans.skip'), field: `bans.skip[${i}]` } : entry;
+  };
+  if (!Array.isArray(skip)) throw new ConfigError('expected a list of crate specs or { name, version, reason } tables', located(file, text, 'bans.skip'));
+  return (skip as unknown[]).map((entry, i): DuplicateAllowance => {
+    let spec: { name: string; version?: string };
+    let reason: unknown;
+    if (typeof entry === 'string') spec = skipSpec(entry);
+    else {
+      const t = table(entry);
+      reason = t.reason;
+      if (typeof t.crate === 'string') spec = skipSpec(t.crate);
+      else if (typeof t.name === 'string') spec = t.version === undefined ? { name: t.name } : { name: t.name, version: t.version as string };
+      else throw new ConfigError('expected a crate spec string, or a table with `crate` or `name`', where(i));
+      if (t.version !== undefined && typeof t.version !== 'string') throw new ConfigError('expected `version` to be a version requirement string', where(i));
+      if (reason !== undefined && typeof reason !== 'string') throw new ConfigError('expected `reason` to be a string', where(i));
+    }
+    if (!/^[A-Za-z0-9_-]+$/.test(spec.name)) throw new ConfigError(`"${spec.name}" is not a crate name`, where(i));
+    if (spec.version !== undefined) {
+      try {
+        parseCargoReq(spec.version);
+      } catch (error) {
+        throw new ConfigError(`the version of ${spec.name} is not a requirement Cargo accepts: ${errorMessage(error)}`, where(i), { cause: error });
+      }
+    }
+    return { ...spec, reason: typeof reason === 'string' && reason !== '' ? reason : `skipped in ${file}`, from: file };
+  });
+}
+
+/** The `[bans] skip` entries of a repository's `deny.toml` files (given with their paths); other files are passed over. */
+export function duplicateAllowancesFromFiles(files: readonly { path: string; text: string }[]): DuplicateAllowance[] {
+  return files.filter((f) => f.path === 'deny.toml' || f.path.endsWith('/deny.toml')).flatMap((f) => parseDenySkips(f.text, f.path));
 }

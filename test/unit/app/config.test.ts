@@ -369,3 +369,40 @@ describe('filterRepositories', () => {
     ]);
   });
 });
+
+describe('loadConfig [[repositories.duplicates]]', () => {
+  it('reads accepted duplicates with reason, optional version and until, naming the file they come from', () => {
+    const text = `${MINIMAL}
+[[repositories.duplicates]]
+name = "windows-sys"
+version = "0.48"
+reason = "mio 0.8 still needs it"
+until = 2027-01-01
+
+[[repositories.duplicates]]
+name = "syn"
+reason = "syn 1 and 2 both in the build"
+`;
+    expect(loadConfig(text, FILE).repositories[0]!.duplicates).toEqual([
+      { name: 'windows-sys', version: '0.48', reason: 'mio 0.8 still needs it', until: '2027-01-01', from: FILE },
+      { name: 'syn', reason: 'syn 1 and 2 both in the build', from: FILE },
+    ]);
+  });
+
+  it('leaves duplicates out of a repository that lists none', () => {
+    expect(loadConfig(MINIMAL, FILE).repositories[0]).not.toHaveProperty('duplicates');
+  });
+
+  it.each([
+    ['without a reason', `${MINIMAL}[[repositories.duplicates]]\nname = "syn"\n`, 4, 'repositories[0].duplicates[0].reason', 'expected a reason (why this duplicate stays'],
+    ['with a version Cargo would refuse', `${MINIMAL}[[repositories.duplicates]]\nname = "syn"\nversion = "two"\nreason = "r"\n`, 6, 'repositories[0].duplicates[0].version', 'expected a Cargo version requirement like "0.48"'],
+    ['with a name that is no crate name', `${MINIMAL}[[repositories.duplicates]]\nname = "windows sys"\nreason = "r"\n`, 5, 'repositories[0].duplicates[0].name', 'expected a crate name like "windows-sys"'],
+    ['with an until that is not a date', `${MINIMAL}[[repositories.duplicates]]\nname = "syn"\nreason = "r"\nuntil = "later"\n`, 7, 'repositories[0].duplicates[0].until', 'expected a date like 2026-12-31'],
+    ['with a mistyped key', `${MINIMAL}[[repositories.duplicates]]\nname = "syn"\nreson = "r"\n`, 6, 'repositories[0].duplicates[0].reson', 'unknown key `reson`; did you mean `reason`?'],
+  ])('reports a duplicates entry %s with its line and field', (_what, text, line, field, message) => {
+    const error = problemsOf(text);
+    const problem = error.problems.find((p) => p.location.field === field);
+    expect(problem?.location).toEqual({ file: FILE, line, field });
+    expect(problem?.message).toContain(message);
+  });
+});
