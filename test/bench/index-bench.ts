@@ -3,10 +3,11 @@
 // same crates again with the cache (every file 304). Standalone: `node test/bench/index-bench.ts`.
 import { HttpClient } from '../../functions/adapters/http-client.ts';
 import { SparseIndexSource } from '../../functions/adapters/sparse-index.ts';
-import type { CachedResponse, HttpCache } from '../../functions/core/ports.ts';
+import type { HttpCache } from '../../functions/core/ports.ts';
 import { indexPath } from '../../functions/core/sparse-index.ts';
 import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
 import { type BenchTable, runAlone, SECOND_RUN } from './bench-table.ts';
+import { MemoryHttpCache } from '../helpers/memory-http-cache.ts';
 
 const CRATES = 1000;
 const LATENCY_MS = 50;
@@ -42,15 +43,6 @@ function indexFile(name: string, seed: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-class MemoryCache implements HttpCache {
-  private readonly entries = new Map<string, CachedResponse>();
-  async get(key: string): Promise<CachedResponse | undefined> {
-    return this.entries.get(key);
-  }
-  async put(key: string, value: CachedResponse): Promise<void> {
-    this.entries.set(key, value);
-  }
-}
 
 interface Run {
   ms: number;
@@ -87,7 +79,7 @@ export async function benchIndex(table: BenchTable): Promise<void> {
   const server = await startIndexServer(files, { latencyMs: LATENCY_MS });
   try {
     const section = table.section(`Index fetch (${CRATES.toLocaleString('en-US')} crates, ${LATENCY_MS} ms latency per response, concurrency ${CONCURRENCY}, in-process)`);
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     const first = await lookUpAll(server, names, cache);
     section.figure('first run (empty cache)', first.ms, 'ms', { max: 3000, from: 'issue 3' });
     section.figure(`  body bytes (avg ${(first.bodyBytes / CRATES / 1024).toFixed(1)} KiB a file), over ${first.connections} connections`, first.bodyBytes / 1024, 'KiB');

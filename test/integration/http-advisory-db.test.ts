@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../functions/adapters/http-client.ts';
 import { HttpAdvisoryDbSource } from '../../functions/adapters/rustsec-archive.ts';
-import type { CachedResponse, HttpCache } from '../../functions/core/ports.ts';
+import type { HttpCache } from '../../functions/core/ports.ts';
 import { FIXTURE_ARCHIVE_COMMIT, packAdvisoryArchive } from '../helpers/advisory-archive.ts';
 import { startArchiveServer, type ArchiveServer } from '../helpers/archive-server.ts';
+import { MemoryHttpCache } from '../helpers/memory-http-cache.ts';
 
-class MemoryCache implements HttpCache {
-  readonly entries = new Map<string, CachedResponse>();
-  async get(key: string) {
-    return this.entries.get(key);
-  }
-  async put(key: string, value: CachedResponse) {
-    this.entries.set(key, value);
-  }
-}
 
 let server: ArchiveServer;
 let archive: Uint8Array;
@@ -31,7 +23,7 @@ afterAll(async () => {
 
 describe('HttpAdvisoryDbSource', () => {
   it('downloads the archive, records the revision and fetch time, and caches it with its ETag', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     const db = await source(cache).load();
     expect(db.revision).toBe(FIXTURE_ARCHIVE_COMMIT);
     expect(db.fetchedAt).toBe('2099-06-01T00:00:00.000Z');
@@ -41,7 +33,7 @@ describe('HttpAdvisoryDbSource', () => {
   });
 
   it('sends If-None-Match next time and uses the cached copy on 304, downloading nothing, as current from the 304 on', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source(cache).load();
     const archive = cache.entries.get('advisory-db/archive')!;
     const client = http();
@@ -56,7 +48,7 @@ describe('HttpAdvisoryDbSource', () => {
   });
 
   it('dates a cached copy standing in for a failed download by its last confirmation, not its download', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source(cache).load();
     await new HttpAdvisoryDbSource({ url: server.url, http: http(), cache, now: () => new Date('2099-06-05T00:00:00Z') }).load();
     server.failNext(503, 5);
@@ -70,7 +62,7 @@ describe('HttpAdvisoryDbSource', () => {
   });
 
   it('ignores a confirmation of other validators: a newer archive is dated by its own download', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source(cache).load();
     cache.entries.set('advisory-db/confirmed', { etag: '"an-older-archive"', lastModified: null, fetchedAt: '2099-07-01T00:00:00.000Z', body: new Uint8Array(0) });
     const db = await source(cache, { offline: true }).load();
@@ -78,7 +70,7 @@ describe('HttpAdvisoryDbSource', () => {
   });
 
   it('falls back to the cached copy with a warning when the download fails', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source(cache).load();
     server.failNext(503, 5);
     const warnings: string[] = [];
@@ -90,23 +82,23 @@ describe('HttpAdvisoryDbSource', () => {
 
   it('fails with the URL and status when there is no cached copy', async () => {
     server.failNext(404, 1);
-    await expect(source(new MemoryCache()).load()).rejects.toThrow(`${server.url}: HTTP 404`);
+    await expect(source(new MemoryHttpCache()).load()).rejects.toThrow(`${server.url}: HTTP 404`);
   });
 
   it('refuses a corrupt download and keeps it out of the cache', async () => {
     server.serve(new TextEncoder().encode('<html>maintenance</html>'));
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await expect(source(cache).load()).rejects.toThrow('not a readable gzip archive');
     expect(cache.entries.size).toBe(0);
     server.serve(archive);
   });
 
   it('uses only the cache when offline, and says so when there is none', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source(cache).load();
     const before = server.requests.length;
     expect((await source(cache, { offline: true }).load()).advisoryCount).toBe(17);
     expect(server.requests.length).toBe(before);
-    await expect(source(new MemoryCache(), { offline: true }).load()).rejects.toThrow('offline and no cached copy');
+    await expect(source(new MemoryHttpCache(), { offline: true }).load()).rejects.toThrow('offline and no cached copy');
   });
 });

@@ -7,10 +7,11 @@ import { HttpClient } from '../../functions/adapters/http-client.ts';
 import { SparseIndexSource } from '../../functions/adapters/sparse-index.ts';
 import { scanManifests, type ManifestScan } from '../../functions/app/manifest-scan.ts';
 import type { AdvisoryDb } from '../../functions/core/advisory.ts';
-import type { CachedResponse, HttpCache, RepoFile } from '../../functions/core/ports.ts';
+import type { RepoFile } from '../../functions/core/ports.ts';
 import { fixtureDb } from '../helpers/fixtures.ts';
 import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
 import { readManifests, WORKSPACES } from '../helpers/workspace-fixtures.ts';
+import { NO_HTTP_CACHE } from '../helpers/memory-http-cache.ts';
 
 /** Index lines as crates.io writes them. */
 function indexFile(name: string, versions: { vers: string; yanked?: boolean; rust?: string }[]): string {
@@ -28,12 +29,6 @@ const FILES: Record<string, string> = {
   're/qw/reqwest': indexFile('reqwest', [{ vers: '0.11.27' }]),
 };
 
-class NoCache implements HttpCache {
-  async get(): Promise<CachedResponse | undefined> {
-    return undefined;
-  }
-  async put(): Promise<void> {}
-}
 
 const MANIFESTS: RepoFile[] = [
   ...readManifests(join(WORKSPACES, 'scoped')),
@@ -55,7 +50,7 @@ afterAll(async () => {
 const index = () =>
   new SparseIndexSource({
     baseUrl: server.url,
-    cache: new NoCache(),
+    cache: NO_HTTP_CACHE,
     http: new HttpClient({ userAgent: 'cratewatch (integration test)', timeoutMs: 2000, retries: 1, baseDelayMs: 1 }),
     concurrency: 4,
   });

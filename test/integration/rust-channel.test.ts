@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../functions/adapters/http-client.ts';
 import { RustChannelError, RustChannelSource } from '../../functions/adapters/rust-channel.ts';
-import type { CachedResponse, HttpCache } from '../../functions/core/ports.ts';
 import { listenOnLoopback } from '../helpers/listen.ts';
+import { MemoryHttpCache } from '../helpers/memory-http-cache.ts';
 
 const MANIFEST = readFileSync(new URL('../fixtures/toolchains/channel-rust-stable.toml', import.meta.url), 'utf8');
 const ETAG = '"manifest-2026-04-16"';
@@ -46,15 +46,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-class MemoryCache implements HttpCache {
-  readonly entries = new Map<string, CachedResponse>();
-  async get(key: string): Promise<CachedResponse | undefined> {
-    return this.entries.get(key);
-  }
-  async put(key: string, value: CachedResponse): Promise<void> {
-    this.entries.set(key, value);
-  }
-}
 
 const http = () => new HttpClient({ userAgent: 'cratewatch-test', timeoutMs: 5_000, retries: 0 });
 const NOW = () => new Date('2026-04-20T06:00:00Z');
@@ -62,7 +53,7 @@ const NOW = () => new Date('2026-04-20T06:00:00Z');
 describe('RustChannelSource', () => {
   it('reads the latest stable once per run, then revalidates it with its ETag in the next run', async () => {
     seen.length = 0;
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     const url = `${base}/dist/channel-rust-stable.toml`;
     const first = new RustChannelSource({ url, http: http(), cache, now: NOW });
     const [a, b] = await Promise.all([first.latestStable(), first.latestStable()]);

@@ -5,24 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../../functions/adapters/http-client.ts';
 import { SparseIndexSource } from '../../functions/adapters/sparse-index.ts';
-import type { CachedResponse, HttpCache } from '../../functions/core/ports.ts';
+import type { HttpCache } from '../../functions/core/ports.ts';
 import { indexPath } from '../../functions/core/sparse-index.ts';
 import { FIXTURES } from '../helpers/fixtures.ts';
 import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
+import { MemoryHttpCache } from '../helpers/memory-http-cache.ts';
 
 const FIRST_RUN = new Date('2026-09-01T06:00:00Z');
 const NEXT_RUN = new Date('2026-09-02T06:00:00Z');
 const fixture = (crate: string) => readFileSync(join(FIXTURES, 'duplicates-index', indexPath(crate)), 'utf8');
 
-class MemoryCache implements HttpCache {
-  readonly entries = new Map<string, CachedResponse>();
-  async get(key: string): Promise<CachedResponse | undefined> {
-    return this.entries.get(key);
-  }
-  async put(key: string, value: CachedResponse): Promise<void> {
-    this.entries.set(key, value);
-  }
-}
 
 let server: IndexServer;
 
@@ -45,7 +37,7 @@ const requestsFor = (crate: string) => server.requests.filter((r) => r.path === 
 describe('SparseIndexSource.dependencyRequirements', () => {
   it('answers from the file the lookup of the same run fetched, without a second request', async () => {
     server.reset();
-    const index = source(new MemoryCache(), FIRST_RUN);
+    const index = source(new MemoryHttpCache(), FIRST_RUN);
     const lookup = await index.lookup('tower-http');
     expect(lookup.kind).toBe('found');
     const answer = await index.dependencyRequirements('tower-http', 'http');
@@ -62,7 +54,7 @@ describe('SparseIndexSource.dependencyRequirements', () => {
 
   it('fetches once when asked first, shares one answer per crate and dependency, and reads another dependency from the cache', async () => {
     server.reset();
-    const index = source(new MemoryCache(), FIRST_RUN);
+    const index = source(new MemoryHttpCache(), FIRST_RUN);
     const [a, b] = await Promise.all([index.dependencyRequirements('http-body', 'http'), index.dependencyRequirements('HTTP-BODY', 'http')]);
     expect(a).toBe(b);
     const bytes = await index.dependencyRequirements('http-body', 'bytes');
@@ -71,7 +63,7 @@ describe('SparseIndexSource.dependencyRequirements', () => {
   });
 
   it('asks conditionally for a file cached by an earlier run and reads the cached body on 304', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source(cache, FIRST_RUN).lookup('old-client');
     server.reset();
     const index = source(cache, NEXT_RUN);
@@ -87,7 +79,7 @@ describe('SparseIndexSource.dependencyRequirements', () => {
     ['down', 'down', { kind: 'failed', message: expect.stringMatching(/^crate "down": .*503.*giving up after retries$/) }],
     ['not an index file', 'broken', { kind: 'failed', message: expect.stringContaining('HTTP 200 with an unreadable body: index file of crate "broken", line 1') }],
   ])('answers a crate that is %s without throwing', async (_what, crate, expected) => {
-    const index = source(new MemoryCache(), FIRST_RUN);
+    const index = source(new MemoryHttpCache(), FIRST_RUN);
     expect(await index.dependencyRequirements(crate, 'http')).toEqual(expected);
   });
 });

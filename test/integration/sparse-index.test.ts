@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, type HttpClientOptions } from '../../functions/adapters/http-client.ts';
 import { SparseIndexSource } from '../../functions/adapters/sparse-index.ts';
 import { TOOL_VERSION } from '../../functions/app/version.ts';
-import type { CachedResponse, HttpCache } from '../../functions/core/ports.ts';
+import type { HttpCache } from '../../functions/core/ports.ts';
 import { indexPath } from '../../functions/core/sparse-index.ts';
 import { etagOf, startIndexServer, type IndexAnswer, type IndexServer } from '../helpers/index-server.ts';
+import { MemoryHttpCache } from '../helpers/memory-http-cache.ts';
 
 const FIRST_RUN = new Date('2026-09-01T06:00:00Z');
 const USER_AGENT = `cratewatch/${TOOL_VERSION} (integration test)`;
@@ -31,17 +32,6 @@ function indexFile(name: string, versions: { vers: string; yanked?: boolean; rus
 const simple = (name: string) => indexFile(name, [{ vers: '0.1.0' }, { vers: '0.2.0' }]);
 
 /** The result store's cache, in memory, counting reads and writes. */
-class MemoryCache implements HttpCache {
-  readonly entries = new Map<string, CachedResponse>();
-  puts = 0;
-  async get(key: string): Promise<CachedResponse | undefined> {
-    return this.entries.get(key);
-  }
-  async put(key: string, value: CachedResponse): Promise<void> {
-    this.puts++;
-    this.entries.set(key, value);
-  }
-}
 
 const FILES: Record<string, string> = {
   [indexPath('serde')]: indexFile('serde', [
@@ -97,7 +87,7 @@ function client(options: Partial<HttpClientOptions> = {}): HttpClient {
 function source(options: { cache?: HttpCache; http?: HttpClient; concurrency?: number; maxBytes?: number } = {}): SparseIndexSource {
   return new SparseIndexSource({
     baseUrl: server.url,
-    cache: options.cache ?? new MemoryCache(),
+    cache: options.cache ?? new MemoryHttpCache(),
     http: options.http ?? client(),
     concurrency: options.concurrency ?? 8,
     now: () => FIRST_RUN,
@@ -109,7 +99,7 @@ const requestsFor = (name: string) => server.requests.filter((r) => r.path === i
 
 describe('SparseIndexSource', () => {
   it('finds the versions of a crate with their yanked flags and MSRVs, asking with a cratewatch User-Agent', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     const index = source({ cache });
     expect(await index.lookup('serde')).toEqual({
       kind: 'found',
@@ -128,7 +118,7 @@ describe('SparseIndexSource', () => {
   });
 
   it('keeps the body with its ETag, Last-Modified and the injected fetch time, keyed by host and path', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source({ cache }).lookup('serde_json');
     const key = `index/${server.url.replace('http://', '')}se/rd/serde_json`;
     expect([...cache.entries.keys()]).toEqual([key]);
@@ -138,7 +128,7 @@ describe('SparseIndexSource', () => {
   });
 
   it('asks again with If-None-Match on the next run and reads the cache on 304, downloading no body', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     const first = await source({ cache }).lookup('serde');
     const putsAfterFirst = cache.puts;
     server.reset();
@@ -156,7 +146,7 @@ describe('SparseIndexSource', () => {
   });
 
   it('answers from a copy confirmed since freshAfter without asking, and asks about older copies', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source({ cache }).lookup('serde');
     const fetchedAt = [...cache.entries.values()][0]!.fetchedAt;
     server.reset();
@@ -171,7 +161,7 @@ describe('SparseIndexSource', () => {
   });
 
   it('asks with If-Modified-Since alone when the index gives no ETag, and gets 304', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source({ cache }).lookup('only-dates');
     expect([...cache.entries.values()][0]!.etag).toBeNull();
     const second = source({ cache });
@@ -183,7 +173,7 @@ describe('SparseIndexSource', () => {
   });
 
   it('asks again without validators when the cached body of a 304 does not parse, and replaces it', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     const key = `index/${server.url.replace('http://', '')}3/s/syn`;
     FILES['3/s/syn'] = simple('syn');
     cache.entries.set(key, { etag: etagOf(FILES['3/s/syn']), lastModified: null, fetchedAt: FIRST_RUN.toISOString(), body: new TextEncoder().encode('{"vers":') });
@@ -196,7 +186,7 @@ describe('SparseIndexSource', () => {
   });
 
   it('downloads and caches a file that changed since the last run', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     await source({ cache }).lookup('changing');
     FILES['ch/an/changing'] = indexFile('changing', [{ vers: '0.1.0' }, { vers: '0.2.0' }, { vers: '0.3.0', rust: '1.70' }]);
     const second = source({ cache });
@@ -261,14 +251,14 @@ describe('SparseIndexSource', () => {
   });
 
   it('finds a crate whose body was cut off once, on the retry', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     expect(await source({ cache }).lookup('cut-once')).toMatchObject({ kind: 'found', versions: [{ version: '1.0.0' }, { version: '1.1.0' }, { version: '1.2.0' }] });
     expect(requestsFor('cut-once')).toHaveLength(2);
     expect(new TextDecoder().decode([...cache.entries.values()][0]!.body)).toBe(FILES['cu/t-/cut-once']);
   });
 
   it('fails a crate whose body is always cut off, and caches nothing', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     const result = await source({ cache }).lookup('cut-always');
     expect(result.kind).toBe('failed');
     expect(result.kind === 'failed' && result.message).toMatch(/^crate "cut-always": http:\/\/127\.0\.0\.1:\d+\/cu\/t-\/cut-always: .*giving up after retries$/);
@@ -296,7 +286,7 @@ describe('SparseIndexSource', () => {
   });
 
   it('fails a 200 whose body is not an index file, naming the line, and caches nothing', async () => {
-    const cache = new MemoryCache();
+    const cache = new MemoryHttpCache();
     const result = await source({ cache }).lookup('html');
     expect(result.kind === 'failed' && result.message).toMatch(/^crate "html": http:\/\/127\.0\.0\.1:\d+\/ht\/ml\/html: HTTP 200 with an unreadable body: index file of crate "html", line 1: not valid JSON/);
     expect(cache.entries.size).toBe(0);
@@ -331,7 +321,7 @@ describe('SparseIndexSource', () => {
 
   it('takes a base URL without a trailing slash, or with the sparse+ prefix of Cargo config', async () => {
     for (const baseUrl of [server.url.slice(0, -1), `sparse+${server.url}`]) {
-      const index = new SparseIndexSource({ baseUrl, cache: new MemoryCache(), http: client(), concurrency: 1 });
+      const index = new SparseIndexSource({ baseUrl, cache: new MemoryHttpCache(), http: client(), concurrency: 1 });
       expect(index.baseUrl).toBe(server.url);
       expect(await index.lookup('serde')).toMatchObject({ kind: 'found' });
     }

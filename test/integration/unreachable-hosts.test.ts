@@ -4,13 +4,13 @@
 // host that it stopped asking, name in the summary what was not checked, and not exit 0.
 // (How few requests a down host gets is counted in test/unit/adapters/http-client-hosts.test.ts.)
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../functions/core/result.ts';
 import { CLEAN_LOCK, FIXTURE_DB, fixtureText } from '../helpers/fixtures.ts';
 import { runCli, type CliRun } from '../helpers/run-cli.ts';
+import { closedLoopbackPort } from '../helpers/listen.ts';
 
 /** The crates.io crates the v3 fixture locks (CLEAN_LOCK's hyper is one of them), as listed in test/integration/cli-scan-warnings.test.ts. */
 const V3_CRATES = 14;
@@ -22,20 +22,13 @@ let first: CliRun;
 let second: CliRun;
 
 /** A loopback port nothing listens on: listen, note the port, close. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const repositories = (names: string[]) => names.map((name) => (name.startsWith('remote') ? `[[repositories]]\nname = "${name}"\nurl = "https://nonexistent.invalid/${name}/Cargo.lock"\n` : `[[repositories]]\nname = "${name}"\npath = "${name}"\n`)).join('\n');
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'cratewatch-unreachable-'));
   out = join(tmp, 'out');
-  refusedPort = await closedPort();
+  refusedPort = await closedLoopbackPort();
   for (const [name, text] of [['app', fixtureText('v3.Cargo.lock')], ['quiet', CLEAN_LOCK]] as const) {
     await mkdir(join(tmp, name));
     await writeFile(join(tmp, name, 'Cargo.lock'), text);

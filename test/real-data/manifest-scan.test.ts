@@ -18,10 +18,10 @@ import { SparseIndexSource } from '../../functions/adapters/sparse-index.ts';
 import { scanManifests, type ManifestScan } from '../../functions/app/manifest-scan.ts';
 import type { AdvisoryDb } from '../../functions/core/advisory.ts';
 import type { RequirementCheck } from '../../functions/core/manifest-audit.ts';
-import type { CachedResponse, HttpCache } from '../../functions/core/ports.ts';
 import { startIndexServer, type IndexServer } from '../helpers/index-server.ts';
 import { advisoryTarball, hasSharedData, sharedDataDir } from '../helpers/shared-data.ts';
 import { readManifests } from '../helpers/workspace-fixtures.ts';
+import { NO_HTTP_CACHE } from '../helpers/memory-http-cache.ts';
 
 const MANIFESTS = join(sharedDataDir, 'manifests');
 const INDEX_DIR = join(sharedDataDir, 'crates-index');
@@ -36,12 +36,6 @@ function indexFiles(): Record<string, string> {
   return files;
 }
 
-class NoCache implements HttpCache {
-  async get(): Promise<CachedResponse | undefined> {
-    return undefined;
-  }
-  async put(): Promise<void> {}
-}
 
 const summary = (r: RequirementCheck) => `${r.file}:${r.line} ${r.key} ${r.kind} ${r.status} ${r.advisories.map((a) => a.id).join(',')}`;
 
@@ -49,7 +43,7 @@ describe.skipIf(!hasSharedData)('manifest-only scan of the shared workspaces (re
   let server: IndexServer;
   let db: AdvisoryDb;
   const scan = async (name: string): Promise<ManifestScan> => {
-    const index = new SparseIndexSource({ baseUrl: server.url, cache: new NoCache(), http: new HttpClient({ userAgent: 'cratewatch (real-data test)', timeoutMs: 10_000, retries: 0 }), concurrency: 4 });
+    const index = new SparseIndexSource({ baseUrl: server.url, cache: NO_HTTP_CACHE, http: new HttpClient({ userAgent: 'cratewatch (real-data test)', timeoutMs: 10_000, retries: 0 }), concurrency: 4 });
     return scanManifests({ manifests: readManifests(join(MANIFESTS, name)), db, index });
   };
 

@@ -1,28 +1,21 @@
 // The scan's sources as both composition roots build them: a host that cannot be reached is
 // said once through `warn` (what the Lambda handlers log) with the sources it serves, and
 // listed afterwards with the repositories read from it.
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../functions/app/config.ts';
 import type { CachedResponse, HttpCache } from '../../../functions/core/ports.ts';
 import { buildScanSources } from '../../../functions/wiring/scan-sources.ts';
+import { closedLoopbackPort } from '../../helpers/listen.ts';
 
 const memoryCache = (): HttpCache => {
   const map = new Map<string, CachedResponse>();
   return { get: async (key) => map.get(key), put: async (key, value) => void map.set(key, value) };
 };
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('buildScanSources and an unreachable host', () => {
   it('warns once, naming what the host serves, and lists it with the repositories read from it', async () => {
-    const port = await closedPort();
+    const port = await closedLoopbackPort();
     const origin = `http://127.0.0.1:${port}`;
     const config = loadConfig(
       `[sources]\nadvisory_db = "/nowhere"\nindex = "${origin}/"\n\n[[repositories]]\nname = "remote"\nurl = "${origin}/files/Cargo.lock"\n\n[[repositories]]\nname = "local"\npath = "."\n`,
