@@ -73,12 +73,17 @@ describe('the Markdown report of crates named like markup', () => {
 
   it('keeps each crate\'s fix command whole in its own cell, whatever pipes and backticks the name holds', () => {
     // GFM drops cells past the header's six, so a name that split its row would lose text, not add a column.
-    const rows: string[][] = [];
+    // The findings table (its header starts with Severity); the Fixes table above it has four columns.
+    const tables: string[][][] = [];
+    let inTable = false;
     for (const t of md.parse(markdown.stdout, {})) {
-      if (t.type === 'tr_open') rows.push([]);
-      if (t.type === 'inline' && rows.length > 0) rows.at(-1)!.push(visibleText([t]));
+      if (t.type === 'table_open') tables.push([]);
+      if (t.type === 'table_open' || t.type === 'table_close') inTable = t.type === 'table_open';
+      if (t.type === 'tr_open') tables.at(-1)!.push([]);
+      if (t.type === 'inline' && inTable) tables.at(-1)!.at(-1)!.push(visibleText([t]));
     }
-    const fixes = rows.slice(1).map((cells) => [cells.length, cells[4]]);
+    const findings = tables.find((rows) => rows[0]?.[0] === 'Severity')!;
+    const fixes = findings.slice(1).map((cells) => [cells.length, cells[4]]);
     expect(fixes).toEqual(expect.arrayContaining(HOSTILE.map((name) => [6, `cargo update -p ${name}@1.0.0 --precise 1.0.1`])));
   });
 
