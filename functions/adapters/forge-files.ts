@@ -1,12 +1,14 @@
 // What the GitHub and GitLab sources do alike with a listed git tree and the files they read:
-// the Cargo and policy files of the tree with symbolic links followed (mode 120000), and one
+// the Cargo, policy and toolchain files of the tree with symbolic links followed (mode 120000), and one
 // cached object per repository holding the commit last read and the files at it, so that a
 // re-run of an unchanged commit reads nothing again and a changed one reads only changed
 // files. Shared by both sources, named as a shared helper in the architecture test.
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
+import { RepoFetchError } from '../core/errors.ts';
 import type { HttpCache, RepoFile } from '../core/ports.ts';
-import { checkedRepoPath, filesNamed, isInSkippedDir, POLICY_FILES } from '../core/repo-paths.ts';
+import { checkedRepoPath, filesNamed, isInSkippedDir, POLICY_FILES, toolchainPaths } from '../core/repo-paths.ts';
+import { isToolchainFile, MAX_TOOLCHAIN_FILE_BYTES } from '../core/toolchain-files.ts';
 import type { FileSource, ForgeApi } from './forge-api.ts';
 import { BodyTooLargeError, type HttpResponse } from './http-client.ts';
 
@@ -19,7 +21,8 @@ const decoder = new TextDecoder();
 const SYMLINK_MODE = '120000';
 /** Links followed for one path before it counts as a loop (Linux allows 40). */
 const MAX_LINK_HOPS = 40;
-const CACHE_VERSION = 1;
+/** 2: the tree holds toolchain files too (a tree cached by version 1 lacks them). */
+const CACHE_VERSION = 2;
 /** A git object id as both forges give it (SHA-1). */
 export const SHA = /^[0-9a-f]{40}$/;
 
@@ -35,7 +38,7 @@ export interface ListedEntry {
   size: number | undefined;
 }
 
-/** A Cargo or policy file of the tree, as a source reads it. */
+/** A Cargo, policy or toolchain file of the tree, as a source reads it. */
 export interface TreeFile {
   /** The path it is reported under. */
   path: string;
@@ -47,11 +50,13 @@ export interface TreeFile {
 }
 
 const isCargoFile = (path: string) => /(^|\/)Cargo\.(lock|toml)$/.test(path);
+/** Cargo files and toolchain files (Dockerfiles, compose and Kubernetes files, rust-toolchain) outside skipped folders. */
+const isWantedFile = (path: string) => (isCargoFile(path) || isToolchainFile(path)) && !isInSkippedDir(path);
 /** A tree path of plain parts: one with `.` or `..` would turn a file URL into another API path. */
 const isPlainPath = (path: string) => path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 
 /**
- * The Cargo.lock and Cargo.toml files outside skipped folders and the root policy files, with
+ * The Cargo.lock, Cargo.toml and toolchain files outside skipped folders and the root policy files, with
  * symbolic links followed as git would: `readLink(sha)` gives a link's target. A link to a
  * file of the tree is read from that file; a lockfile linked to another lockfile that is read
  * anyway is reported once, under its target. Links that lead out of the repository, to a
@@ -59,7 +64,7 @@ const isPlainPath = (path: string) => path.split('/').every((part) => part !== '
  */
 export async function cargoFiles(entries: readonly ListedEntry[], readLink: (sha: string) => Promise<string>): Promise<TreeFile[]> {
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const wanted = entries.filter((e) => e.type === 'blob' && isPlainPath(e.path) && ((isCargoFile(e.path) && !isInSkippedDir(e.path)) || POLICY_FILES.includes(e.path)));
+  const wanted = entries.filter((e) => e.type === 'blob' && isPlainPath(e.path) && (isWantedFile(e.path) || POLICY_FILES.includes(e.path)));
   const files: TreeFile[] = [];
   for (const entry of wanted) {
     if (entry.mode !== SYMLINK_MODE) {
@@ -291,17 +296,20 @@ export interface ForgeReader {
 /** A symbolic link's target is a path: a blob over this is not one. */
 const MAX_LINK_BYTES = 4096;
 
-/** The Cargo files and policy files of one repository at a commit. */
+/** The Cargo files, policy files and toolchain files of one repository at a commit. */
 export interface RepoFiles {
   lockfiles: RepoFile[];
   manifests: RepoFile[];
   policyFiles: RepoFile[];
+  toolchainFiles: RepoFile[];
 }
 
 /**
  * Reads the configured (or, without a configuration, discovered) lockfiles and manifests of
  * `repo` and its policy files at `at`, with `files` (begun at that commit) sparing whatever
- * was read before. The tree is listed only when something is discovered.
+ * was read before. The tree is listed only when something is discovered; the toolchain files
+ * come from it (none when both lists are configured), each at most MAX_TOOLCHAIN_FILE_BYTES:
+ * a larger one is no Dockerfile anyone writes and is left out.
  */
 export async function readRepoFiles(
   repo: { lockfiles: readonly string[] | null; manifests: readonly string[] | null },
@@ -328,7 +336,22 @@ export async function readRepoFiles(
     const file = await read(path, tree ? 'tree' : 'optional');
     if (file) policyFiles.push(file);
   }
-  return { lockfiles, manifests, policyFiles };
+  const toolchainFiles: RepoFile[] = [];
+  const limit = Math.min(MAX_TOOLCHAIN_FILE_BYTES, forge.maxFileBytes);
+  for (const path of toolchainPaths([...inTree.keys()])) {
+    const entry = inTree.get(path);
+    if (entry?.size !== undefined && entry.size > limit) continue;
+    let file: RepoFile | undefined;
+    try {
+      file = await readCargoFile(files, at, path, entry, 'tree', forge);
+    } catch (error) {
+      // Too large to be a toolchain file (GitLab's tree gives no sizes, so the download says it).
+      if (error instanceof RepoFetchError && error.cause instanceof BodyTooLargeError) continue;
+      throw error;
+    }
+    if (file && Buffer.byteLength(file.text) <= limit) toolchainFiles.push(file);
+  }
+  return { lockfiles, manifests, policyFiles, toolchainFiles };
 }
 
 /** The Cargo and policy files of the tree at `commit`, links followed; kept in `files`. */

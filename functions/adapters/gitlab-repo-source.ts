@@ -71,9 +71,9 @@ export class GitlabRepoSource implements RepoSource {
     const commit = await this.resolveCommit(target, ref, repo.ref !== null);
     files.begin(commit, repo.ref === null ? ref : null);
     const at = { commit, ref };
-    const { lockfiles, manifests, policyFiles } = await readRepoFiles(repo, at, files, this.reader(target));
+    const { lockfiles, manifests, policyFiles, toolchainFiles } = await readRepoFiles(repo, at, files, this.reader(target));
     await files.save(new Date(this.now()));
-    return { commit, ref, lockfiles, manifests, policyFiles };
+    return { commit, ref, lockfiles, manifests, policyFiles, toolchainFiles };
   }
 
   /** How the shared file reading (forge-files.ts) asks this forge about one repository. */

@@ -1,11 +1,12 @@
-// Reads a repository checked out (or just present) on this machine: Cargo files found by
-// walking the directory, the commit from .git when it is a git checkout.
+// Reads a repository checked out (or just present) on this machine: Cargo and toolchain files
+// found by walking the directory, the commit from .git when it is a git checkout.
 import type { Dirent } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RepoFetchError, errorMessage } from '../core/errors.ts';
 import type { RepoConfig, RepoFile, RepoSnapshot, RepoSource } from '../core/ports.ts';
-import { checkedRepoPath, filesNamed, POLICY_FILES, SKIPPED_DIRS } from '../core/repo-paths.ts';
+import { checkedRepoPath, filesNamed, POLICY_FILES, SKIPPED_DIRS, toolchainPaths } from '../core/repo-paths.ts';
+import { isToolchainFile, MAX_TOOLCHAIN_FILE_BYTES } from '../core/toolchain-files.ts';
 import { readGitHead } from './git-checkout.ts';
 
 export interface LocalRepoSourceOptions {
@@ -46,8 +47,18 @@ export class LocalRepoSource implements RepoSource {
     const lockfiles = (await Promise.all(lockPaths.map((p) => read(p, repo.lockfiles ? 'lockfiles' : null)))) as RepoFile[];
     const manifests = (await Promise.all(manifestPaths.map((p) => read(p, repo.manifests ? 'manifests' : null)))) as RepoFile[];
     const policyFiles = (await Promise.all(POLICY_FILES.map((p) => read(p, null)))).filter((f) => f !== undefined);
+    // Toolchain files come with discovery; one over the limit is no Dockerfile anyone writes and is left out.
+    const limit = Math.min(MAX_TOOLCHAIN_FILE_BYTES, this.maxFileBytes);
+    const toolchainFiles = (await Promise.all(toolchainPaths(found).map((p) => this.readSmallFile(where, root, p, limit)))).filter((f) => f !== undefined);
     const { commit, ref } = await readGitHead(root);
-    return { commit, ref, lockfiles, manifests, policyFiles };
+    return { commit, ref, lockfiles, manifests, policyFiles, toolchainFiles };
+  }
+
+  /** A discovered file's text, or undefined when it is gone or over `limit`. */
+  private async readSmallFile(where: string, root: string, path: string, limit: number): Promise<RepoFile | undefined> {
+    const info = await stat(join(root, path)).catch(() => undefined);
+    if (!info?.isFile() || info.size > limit) return undefined;
+    return this.readFile(where, root, path, null);
   }
 
   /** A file's text; a missing configured file (`field`) is an error, any other missing file is undefined. */
@@ -74,7 +85,7 @@ export class LocalRepoSource implements RepoSource {
   }
 }
 
-/** Repository-relative paths of every Cargo.lock and Cargo.toml, never entering skipped folders. */
+/** Repository-relative paths of every Cargo.lock, Cargo.toml and toolchain file, never entering skipped folders. */
 async function discover(where: string, root: string): Promise<string[]> {
   const found: string[] = [];
   const visit = async (dir: string, prefix: string): Promise<void> => {
@@ -90,7 +101,7 @@ async function discover(where: string, root: string): Promise<string[]> {
       // Symlinked folders are not followed (they may loop or leave the repository); symlinked files are read.
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) await visit(join(dir, entry.name), `${prefix}${entry.name}/`);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && (entry.name === 'Cargo.lock' || entry.name === 'Cargo.toml')) {
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && (entry.name === 'Cargo.lock' || isToolchainFile(prefix + entry.name))) {
         found.push(prefix + entry.name);
       }
     }

@@ -1,5 +1,5 @@
 // Reads one Cargo.lock from a plain HTTPS URL (a raw file link, an artifact store): no
-// discovery, no manifests, no commit.
+// discovery, no manifests, no toolchain files, no commit.
 import { RepoFetchError, RetryableHttpError, errorMessage } from '../core/errors.ts';
 import type { RepoConfig, RepoSnapshot, RepoSource } from '../core/ports.ts';
 import { BodyTooLargeError, type HttpClient, type HttpResponse } from './http-client.ts';
@@ -54,7 +54,7 @@ export class UrlRepoSource implements RepoSource {
       throw new RepoFetchError(`${where}: the answer is a web page, not a Cargo.lock: link the raw file (for GitHub, raw.githubusercontent.com)`, status);
     }
     const path = lastSegment(url);
-    return { commit: null, ref: null, lockfiles: [{ path, text: decoder.decode(response.body) }], manifests: [], policyFiles: [] };
+    return { commit: null, ref: null, lockfiles: [{ path, text: decoder.decode(response.body) }], manifests: [], policyFiles: [], toolchainFiles: [] };
   }
 }
 

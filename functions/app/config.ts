@@ -22,7 +22,14 @@ export interface Config {
   /** AWS-only settings: when history moves to cheaper storage and when it expires. */
   aws: { historyTransitionDays: number; historyExpirationDays: number };
   /** `advisoryDbMaxAgeDays`: a database older than this (a cached copy standing in for a failed download) makes results warn. */
-  sources: { advisoryDb: string; advisoryDbMaxAgeDays: number; index: string; githubApi: string; gitlabApi: string };
+  /**
+   * `rustChannel`: the stable channel manifest the latest Rust is read from. `registries`:
+   * container registry host (`docker.io`, `ghcr.io`, `registry.example.com:5000`) → the base
+   * URL of its Docker Registry HTTP API v2, for mirrors; hosts not listed are asked at their own address.
+   */
+  sources: { advisoryDb: string; advisoryDbMaxAgeDays: number; index: string; githubApi: string; gitlabApi: string; rustChannel: string; registries: Record<string, string> };
+  /** The toolchain check: Rust pins more than `maxReleasesBehind` stable releases behind are flagged; `baseImages`: check other base images' tags too. */
+  toolchains: { maxReleasesBehind: number; baseImages: boolean };
   /** Never printed: `JSON.stringify` and `console.log` show `***` instead. */
   tokens: { github: string | null; gitlab: string | null };
   concurrency: number;
@@ -53,7 +60,11 @@ export const DEFAULT_SOURCES = {
   index: 'https://index.crates.io/',
   githubApi: 'https://api.github.com',
   gitlabApi: 'https://gitlab.com/api/v4',
+  rustChannel: 'https://static.rust-lang.org/dist/channel-rust-stable.toml',
 } as const;
+
+/** Rust pins more than this many stable releases (six weeks each) behind are flagged, unless configured. */
+export const DEFAULT_MAX_RELEASES_BEHIND = 6;
 
 // ---------------------------------------------------------------------------------------
 // A compact schema language: each rule checks one value, reports problems by path and
@@ -125,6 +136,29 @@ function list<T>(item: Rule<T>, expected: string, minItems = 0): Rule<T[]> {
       if (!Array.isArray(value) || value.length < minItems) return mismatch(problems, path, expected, value);
       const items = value.map((v, i) => item.check(v, [...path, i], problems));
       return items.includes(INVALID) ? INVALID : (items as T[]);
+    },
+  };
+}
+
+/** A TOML table of any keys that pass `keyTest`, each value checked by `value`. */
+function record<T>(expected: string, keyExpected: string, keyTest: (key: string) => boolean, value: Rule<T>): Rule<Record<string, T>> {
+  return {
+    expected,
+    check(raw, path, problems) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || raw instanceof Date) return mismatch(problems, path, expected, raw);
+      const out: Record<string, T> = {};
+      let valid = true;
+      for (const [key, item] of Object.entries(raw as Record<string, unknown>)) {
+        if (!keyTest(key)) {
+          problems.push({ path: [...path, key], message: `expected ${keyExpected}, got the key ${JSON.stringify(key)}` });
+          valid = false;
+          continue;
+        }
+        const checked = value.check(item, [...path, key], problems);
+        if (checked === INVALID) valid = false;
+        else out[key] = checked;
+      }
+      return valid ? out : INVALID;
     },
   };
 }
@@ -309,6 +343,21 @@ const configSchema = table(
         github_token: optional(text('a non-empty token (leave it out for none)', () => true, true)),
         gitlab_token: optional(text('a non-empty token (leave it out for none)', () => true, true)),
         advisory_db_max_age_days: optional(integer(1, 365)),
+        rust_channel: optional(text('an http(s) URL of a Rust channel manifest like channel-rust-stable.toml', httpUrl)),
+        registries: optional(
+          record(
+            'a [sources.registries] table of registry host = "API base URL"',
+            'a registry host as image names write it, like "docker.io", "ghcr.io" or "registry.example.com:5000"',
+            (key) => /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/i.test(key) && (key.includes('.') || key.includes(':') || key === 'localhost'),
+            text('an http(s) URL of a registry\'s Docker Registry HTTP API v2, like "https://mirror.example.com"', httpUrl),
+          ),
+        ),
+      }),
+    ),
+    toolchains: optional(
+      table('a [toolchains] table', {
+        max_releases_behind: optional(integer(0, 100)),
+        base_images: optional(bool),
       }),
     ),
     alerts: optional(
@@ -441,7 +490,7 @@ export function loadConfig(text: string, file: string, env: ConfigEnv = {}): Con
   const checked = configSchema.check(doc, [], problems);
   if (checked === INVALID || problems.length > 0) throw toConfigErrors(problems, text, file);
 
-  const { sources, alerts, schedule, site, aws } = checked;
+  const { sources, alerts, schedule, site, aws, toolchains } = checked;
   return {
     file,
     repositories: checked.repositories.map(
@@ -471,7 +520,10 @@ export function loadConfig(text: string, file: string, env: ConfigEnv = {}): Con
       index: sources?.index ?? DEFAULT_SOURCES.index,
       githubApi: sources?.github_api ?? DEFAULT_SOURCES.githubApi,
       gitlabApi: sources?.gitlab_api ?? DEFAULT_SOURCES.gitlabApi,
+      rustChannel: sources?.rust_channel ?? DEFAULT_SOURCES.rustChannel,
+      registries: sources?.registries ?? {},
     },
+    toolchains: { maxReleasesBehind: toolchains?.max_releases_behind ?? DEFAULT_MAX_RELEASES_BEHIND, baseImages: toolchains?.base_images ?? true },
     tokens: redacted({
       github: envToken(env.GITHUB_TOKEN) ?? sources?.github_token ?? null,
       gitlab: envToken(env.GITLAB_TOKEN) ?? sources?.gitlab_token ?? null,

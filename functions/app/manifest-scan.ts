@@ -6,6 +6,7 @@ import { parseCargoManifest, type CargoManifest } from '../core/cargo-manifest.t
 import { errorMessage, formatLocation, LocatedError } from '../core/errors.ts';
 import { auditManifestRequirements, cratesToLookUp, type RequirementCheck } from '../core/manifest-audit.ts';
 import type { CrateLookup, IndexSource, RepoFile } from '../core/ports.ts';
+import type { ManifestScan, ManifestScanCounts, ManifestScanError } from '../core/result.ts';
 import { normalizePath, resolveWorkspace, type Workspace } from '../core/workspace-members.ts';
 
 export interface ManifestScanRequest {
@@ -16,42 +17,7 @@ export interface ManifestScanRequest {
   index: IndexSource | null;
 }
 
-export interface ManifestScanWorkspace {
-  /** The root manifest. */
-  root: string;
-  /** Member package names, the root package first. */
-  members: string[];
-  /** `members` entries with no Cargo.toml among the files. */
-  missingMembers: string[];
-}
-
-/** A manifest that could not be read, or a workspace that could not be put together. */
-export interface ManifestScanError {
-  file: string;
-  line: number | null;
-  field: string | null;
-  message: string;
-}
-
-export interface ManifestScanCounts {
-  requirements: number;
-  vulnerable: number;
-  maybeVulnerable: number;
-  outdated: number;
-  noMatchingVersion: number;
-  notCovered: number;
-  /** Covered requirements whose newest version and outdated state could not be checked (offline, not in the index, index failed). */
-  notChecked: number;
-}
-
-export interface ManifestScan {
-  workspaces: ManifestScanWorkspace[];
-  /** Sorted by file and line. */
-  requirements: RequirementCheck[];
-  errors: ManifestScanError[];
-  index: { checked: true } | { checked: false; reason: 'offline' };
-  counts: ManifestScanCounts;
-}
+export type { ManifestScan, ManifestScanCounts, ManifestScanError, ManifestScanWorkspace } from '../core/result.ts';
 
 function scanError(error: unknown, file: string): ManifestScanError {
   const location = error instanceof LocatedError ? error.location : undefined;

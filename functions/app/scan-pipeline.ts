@@ -25,7 +25,7 @@ import { AlertDeliveryError, errorMessage, PreconditionFailedError, RepoFetchErr
 import { parseSource } from '../core/lockfile.ts';
 import type { Alert, Alerter, AdvisorySource, IndexSource, RepoConfig, RepoLocation, RepoSource } from '../core/ports.ts';
 import { coverageOf, emptyCounts, findingKey, SCHEMA_VERSION, type Counts, type LockfileStatus, type ScanResult, type SummaryIndex, type SummaryRow } from '../core/result.ts';
-import { auditRepositoryFiles, failedRepository } from './audit-lockfile.ts';
+import { auditRepositoryFiles, failedRepository, type ToolchainRequest } from './audit-lockfile.ts';
 import type { ObjectHttpCache } from './object-http-cache.ts';
 import type { ResultStore } from './result-store.ts';
 
@@ -85,6 +85,8 @@ export interface RepoScanDeps extends RunDeps, RunInfo {
   repoSources: Partial<Record<RepoLocation['kind'], RepoSource>>;
   /** Days the advisory database may age before the result calls it stale; 7 when absent. */
   advisoryDbMaxAgeDays?: number;
+  /** The toolchain check's sources and settings; absent: no toolchain check. */
+  toolchains?: ToolchainRequest;
 }
 
 /** The small outcome of one repository (a Step Functions state stays far below 256 KB). */
@@ -248,7 +250,14 @@ export async function scanRepository(repo: RepoConfig, deps: RepoScanDeps): Prom
     const snapshot = await source.fetchRepository(repo);
     repository.commit = snapshot.commit;
     repository.ref = snapshot.ref ?? repo.ref;
-    result = await auditRepositoryFiles({ ...base, ignores: repo.ignores, files: snapshot, index: deps.index });
+    result = await auditRepositoryFiles({
+      ...base,
+      ignores: repo.ignores,
+      duplicateAllowances: repo.duplicates ?? [],
+      files: snapshot,
+      index: deps.index,
+      ...(deps.toolchains ? { toolchains: deps.toolchains } : {}),
+    });
   } catch (error) {
     result = failedRepository(base, error);
   }

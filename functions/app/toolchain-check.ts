@@ -6,62 +6,16 @@ import { parseDockerfile, writtenSpan, type DockerfileFrom } from '../core/docke
 import { LocatedError, errorMessage } from '../core/errors.ts';
 import { familiarName, isRustImage, type ImageReference } from '../core/image-reference.ts';
 import { findComposeImages, findKubernetesImages } from '../core/image-refs.ts';
-import { findNewerTags, parseVersionTag, type UpdateLevel } from '../core/image-tags.ts';
+import { findNewerTags, parseVersionTag } from '../core/image-tags.ts';
 import type { RepoFile } from '../core/ports.ts';
+import type { ToolchainFinding, ToolchainNotChecked, ToolchainReport } from '../core/result.ts';
 import { checkRustRelease, releasesSince, type StableRelease } from '../core/rust-releases.ts';
 import { parseRustToolchain } from '../core/rust-toolchain.ts';
 import { indexTomlLines, parseTomlIn } from '../core/toml.ts';
 import { classifyToolchainFile, ToolchainFileError } from '../core/toolchain-files.ts';
 import type { ImageTagSource, RustReleaseSource, TagListing } from '../core/toolchain-ports.ts';
 
-export type ToolchainFindingKind = 'rust-toolchain' | 'rust-image' | 'rust-version' | 'base-image';
-
-/** The exact change: replace `old` at line:column with `new`. */
-export interface ToolchainEdit {
-  line: number;
-  column: number;
-  old: string;
-  new: string;
-}
-
-export interface ToolchainFinding {
-  kind: ToolchainFindingKind;
-  file: string;
-  /** The line that pins it (the `FROM`, the `channel`, the `image:`, the `rust-version`). */
-  line: number;
-  /** The image without its tag (`rust`, `postgres`, `ghcr.io/owner/app`) for image kinds; null otherwise. */
-  image: string | null;
-  /** What is pinned: the tag (`1.75-alpine`), the channel (`1.75.0`), the `rust-version` (`1.70`). */
-  current: string;
-  /** The latest stable (`1.95.0`) for Rust kinds; the newest tag of the same variant (or `current`) for base images. */
-  latest: string;
-  /** Stable releases behind, for Rust kinds (about, for dated nightlies); null for base images. */
-  behind: number | null;
-  /** The kind of update to `newValue`, for base images; null for Rust kinds and when there is none. */
-  update: UpdateLevel | null;
-  /** Rust: more than `maxReleasesBehind` releases behind. Base images: a newer tag of the same variant exists. */
-  flagged: boolean;
-  /** The value to write instead of `current`; null when already current or when there is none to suggest. */
-  newValue: string | null;
-  /** Where to write it, which may be another line (an `ARG` default); null when the value is not written in one place. */
-  edit: ToolchainEdit | null;
-  message: string;
-}
-
-export interface ToolchainNotChecked {
-  file: string;
-  line: number | null;
-  /** What was not checked: `FROM node:latest`, `services.web.image`, `rust-toolchain.toml`. */
-  subject: string;
-  reason: string;
-}
-
-export interface ToolchainReport {
-  /** The latest stable Rust the pins were compared with; null when not needed or not known. */
-  latestStable: StableRelease | null;
-  findings: ToolchainFinding[];
-  notChecked: ToolchainNotChecked[];
-}
+export type { ToolchainEdit, ToolchainFinding, ToolchainFindingKind, ToolchainNotChecked, ToolchainReport } from '../core/result.ts';
 
 export interface ToolchainSources {
   rust: RustReleaseSource;
@@ -72,6 +26,8 @@ export interface ToolchainSources {
 export interface ToolchainCheckOptions {
   /** Rust pins more than this many stable releases behind are flagged. */
   maxReleasesBehind: number;
+  /** false: base images other than `rust` are not looked at at all (`[toolchains] base_images = false`); default true. */
+  baseImages?: boolean;
 }
 
 /** A Rust pin found in a file, before it is compared. */
@@ -289,7 +245,7 @@ export async function checkToolchains(files: readonly RepoFile[], sources: Toolc
   }
 
   const listings = new Map<string, Promise<TagListing>>();
-  for (const pin of pins.images) {
+  for (const pin of options.baseImages === false ? [] : pins.images) {
     if (parseVersionTag(pin.tag) === null) {
       notChecked.push({ file: pin.file, line: pin.line, subject: pin.subject, reason: `${pin.file}:${pin.line}: ${familiarName(pin.reference)}:${pin.tag}: tag \`${pin.tag}\` is not a version: not checked` });
       continue;

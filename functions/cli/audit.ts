@@ -1,17 +1,18 @@
 // `cratewatch audit [LOCKFILE]`: audits one Cargo.lock against a RustSec database.
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../adapters/fs-object-store.ts';
 import { describeHostDown, HttpClient } from '../adapters/http-client.ts';
+import { LocalRepoSource } from '../adapters/local-repo-source.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { USER_AGENT } from '../app/version.ts';
 import type { IndexSource, RepoFile } from '../core/ports.ts';
-import { auditRepositoryFiles, emptyLockfileError } from '../app/audit-lockfile.ts';
+import { auditRepositoryFiles, emptyLockfileError, type RepositoryFiles } from '../app/audit-lockfile.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import type { AdvisoryDb } from '../core/advisory.ts';
 import type { TargetPlatform } from '../core/audit.ts';
-import { AdvisoryDbError, ConfigError, errorMessage, LockfileParseError } from '../core/errors.ts';
+import { AdvisoryDbError, ConfigError, errorMessage, LockfileParseError, RepoFetchError } from '../core/errors.ts';
 import { parseLockfile } from '../core/lockfile.ts';
 import { DENY_KINDS, isDenyKind, type DenyKind } from '../core/policy.ts';
 import { POLICY_FILES } from '../core/repo-paths.ts';
@@ -28,7 +29,9 @@ export const AUDIT_HELP = `Usage: cratewatch audit [LOCKFILE | DIR] [options]
 
 Audits a Cargo.lock (default ./Cargo.lock; a folder means the Cargo.lock in it) against
 the RustSec advisory database, as \`cargo audit\` does, and the crates.io index for yanked
-and outdated crates.
+and outdated crates. With a Cargo.toml beside it, the workspace's manifests are read too:
+each finding says whether dev-, build- or normal dependencies pull it in, rust-version
+limits the outdated check, duplicates say who pins them, and the pinning check runs.
 
 Options:
   -f, --file FILE         the Cargo.lock to audit (the same as the LOCKFILE argument)
@@ -73,6 +76,46 @@ function render(result: ScanResult, format: Format, color: boolean): string {
     case 'markdown': return renderMarkdown(result);
     case 'table': return renderTable(result, { color });
   }
+}
+
+/** The most a manifest or policy file of the project may weigh, as `scan` reads them by default. */
+const MAX_PROJECT_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The folder part of the lockfile's path as results show it (`crates/app/`), so that paths in
+ * the result (and SARIF) stay relative to where the command ran; '' when the path is not a
+ * plain relative one (absolute, or climbing with `..`): then they are relative to the folder.
+ */
+function shownPrefix(lockfilePath: string): string {
+  const dir = dirname(lockfilePath).split(sep).join('/');
+  if (dir === '.' || isAbsolute(lockfilePath) || dir.split('/').some((part) => part === '' || part === '.' || part === '..')) return '';
+  return `${dir}/`;
+}
+
+/**
+ * The project around a lockfile that has a Cargo.toml beside it: every Cargo.toml under its
+ * folder (the workspace's root and members) and its policy files, read as `scan` reads a local
+ * repository; null when there is no Cargo.toml there (a lone lockfile is audited as it is).
+ */
+async function readProject(lockfilePath: string, text: string, withPolicy: boolean): Promise<RepositoryFiles | null> {
+  const dir = dirname(lockfilePath);
+  const manifest = await stat(join(dir, 'Cargo.toml')).catch(() => undefined);
+  if (!manifest?.isFile()) return null;
+  const source = new LocalRepoSource({ maxFileBytes: MAX_PROJECT_FILE_BYTES, configFile: 'the command line' });
+  let snapshot;
+  try {
+    snapshot = await source.fetchRepository({ name: basename(resolve(dir)), location: { kind: 'path', path: dir }, ref: null, lockfiles: [], manifests: null, ignores: [], deny: [] });
+  } catch (error) {
+    if (error instanceof RepoFetchError) throw new UsageError(error.message);
+    throw error;
+  }
+  const prefix = shownPrefix(lockfilePath);
+  const shown = (file: RepoFile): RepoFile => ({ path: `${prefix}${file.path}`, text: file.text });
+  return {
+    lockfiles: [{ path: `${prefix}${basename(lockfilePath)}`, text }],
+    manifests: snapshot.manifests.map(shown),
+    policyFiles: withPolicy ? snapshot.policyFiles.map(shown) : [],
+  };
 }
 
 /** The files the repository keeps for cargo-audit and cargo-deny (`.cargo/audit.toml`, `deny.toml`), those that are there. */
@@ -217,13 +260,14 @@ export async function runAudit(args: string[], io: CommandIo): Promise<number> {
   const { db, location } = await loadDatabase(values, io, http, note);
   for (const d of db.diagnostics) note(`warning: skipped advisory ${d.message}`);
 
-  const policyFiles = values['no-repo-config'] ? [] : await readPolicyFiles(dirname(lockfilePath));
+  const withPolicy = !values['no-repo-config'];
+  const files = (await readProject(lockfilePath, text, withPolicy)) ?? { lockfiles: [{ path: lockfilePath, text }], manifests: [], policyFiles: withPolicy ? await readPolicyFiles(dirname(lockfilePath)) : [] };
   const index = values.offline || inputError ? null : openIndex(indexUrl, io.env, http);
   let result: ScanResult;
   try {
     result = await auditRepositoryFiles({
       repository: { name: basename(dirname(resolve(lockfilePath))), source: 'local', ref: null, commit: null },
-      files: { lockfiles: [{ path: lockfilePath, text }], manifests: [], policyFiles },
+      files,
       index: index?.source ?? null,
       db,
       dbLocation: location,

@@ -3,7 +3,18 @@ import { rustsecPage } from '../core/advisory.ts';
 import { planLockfileFixes, type PackageFix } from '../core/fix-plan.ts';
 import { indexWasAsked, platformLimits, type Finding, type LockfileResult, type ScanResult } from '../core/result.ts';
 import { INDEX_NOT_CHECKED } from './render-table.ts';
-import { findingId, formatPath, plural, notCoveredLines } from './render-text.ts';
+import {
+  allowanceProblemText,
+  allowanceText,
+  duplicateHeadline,
+  duplicateStepLines,
+  findingId,
+  formatPath,
+  notCoveredLines,
+  pinningFindingText,
+  plural,
+  scopeText,
+} from './render-text.ts';
 
 /** Escapes text for a Markdown table cell. */
 function cell(text: string): string {
@@ -84,7 +95,7 @@ export function renderMarkdown(result: ScanResult): string {
       out.push('| Severity | Crate | Advisory | Title | Fix | Pulled in by |', '| --- | --- | --- | --- | --- | --- |');
       for (const f of lockfile.findings) {
         const score = f.advisory?.cvss ? ` (${f.advisory.cvss.score.toFixed(1)})` : '';
-        const via = f.paths.map((p) => cell(formatPath(p))).join('<br>');
+        const via = [...(f.scope ? [`scope: ${cell(scopeText(f.scope))}`] : []), ...f.paths.map((p) => cell(formatPath(p)))].join('<br>');
         const platforms = f.advisory ? platformLimits(f.advisory) : null;
         const title = cell(f.advisory?.title ?? 'yanked version') + (platforms === null ? '' : ` (${cell(platforms)})`);
         out.push(`| ${f.severity}${score} | ${cell(`${f.package.name} ${f.package.version}`)} | ${advisoryLink(f)} | ${title} | ${fixCell(f)} | ${via} |`);
@@ -113,7 +124,9 @@ export function renderMarkdown(result: ScanResult): string {
       for (const line of notCoveredLines(lockfile.notCovered)) out.push(`- ${cell(line)}`);
       out.push('', '</details>', '');
     }
-    if (lockfile.duplicates.length > 0) {
+    if (lockfile.duplicatesExplained !== undefined) {
+      out.push(...explainedDuplicates(lockfile));
+    } else if (lockfile.duplicates.length > 0) {
       out.push('<details><summary>Duplicates</summary>', '', '| Crate | Versions |', '| --- | --- |');
       for (const d of lockfile.duplicates) {
         out.push(`| ${cell(d.name)} | ${d.versions.map((v) => `${v.version} (${cell(v.dependents.map((p) => `${p.name} ${p.version}`).join(', ') || 'root')})`).join('<br>')} |`);
@@ -121,5 +134,68 @@ export function renderMarkdown(result: ScanResult): string {
       out.push('', '</details>', '');
     }
   }
+  out.push(...repositorySections(result));
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** Duplicates explained (most packages removed first), those the policy allows, and its problems. */
+function explainedDuplicates(lockfile: LockfileResult): string[] {
+  const out: string[] = [];
+  const reported = lockfile.duplicatesExplained ?? [];
+  if (reported.length > 0) {
+    out.push(`<details><summary>Duplicates (${reported.length})</summary>`, '', '| Crate | Way out |', '| --- | --- |');
+    for (const d of reported) out.push(`| ${cell(duplicateHeadline(d))} | ${duplicateStepLines(d).map(cell).join('<br>')} |`);
+    out.push('', '</details>', '');
+  }
+  const allowed = lockfile.allowedDuplicates ?? [];
+  if (allowed.length > 0) {
+    out.push('<details><summary>Allowed duplicates</summary>', '');
+    for (const d of allowed) out.push(`- ${cell(`${d.name} ${d.versions.map((v) => v.version).join(', ')}`)}: ${d.allowedBy.map((a) => cell(allowanceText(a))).join('; ')}`);
+    out.push('', '</details>', '');
+  }
+  for (const p of lockfile.duplicatePolicyProblems ?? []) out.push(`- :warning: ${cell(allowanceProblemText(p))}`);
+  if ((lockfile.duplicatePolicyProblems ?? []).length > 0) out.push('');
+  return out;
+}
+
+/** Pinning per workspace root (with the pin plan's diff), the manifest-only scan and toolchains. */
+function repositorySections(result: ScanResult): string[] {
+  const out: string[] = [];
+  for (const pinning of result.pinning ?? []) {
+    out.push(`### Pinning: ${code(pinning.root)}`, '');
+    if (pinning.findings.length === 0) out.push('No pinning findings.', '');
+    for (const f of pinning.findings) out.push(`- ${cell(pinningFindingText(f))}`);
+    if (pinning.findings.length > 0) out.push('');
+    for (const note of pinning.notChecked) out.push(`- Not checked: ${cell(note)}`);
+    if (pinning.notChecked.length > 0) out.push('');
+    if (pinning.plan.diff !== '') {
+      const fence = '`'.repeat(Math.max(3, ...(pinning.plan.diff.match(/`+/g) ?? []).map((run) => run.length + 1)));
+      out.push('<details><summary>Pin plan (applies with <code>git apply</code>)</summary>', '', `${fence}diff`, pinning.plan.diff.trimEnd(), fence, '', '</details>', '');
+    }
+  }
+  for (const e of result.pinningErrors ?? []) out.push(`> **Error:** pinning of ${code(e.root)} not checked: ${cell(`${e.file}${e.line === null ? '' : `:${e.line}`}: ${e.message}`)}`, '');
+  const scan = result.manifestScan;
+  if (scan) {
+    const c = scan.counts;
+    out.push('### Requirements (no Cargo.lock)', '', `${plural(c.requirements, 'requirement')}: ${c.vulnerable} vulnerable, ${c.maybeVulnerable} maybe vulnerable, ${c.outdated} outdated.`, '');
+    for (const e of scan.errors) out.push(`> **Error:** ${cell(`${e.file}${e.line === null ? '' : `:${e.line}`}: ${e.message}`)}`, '');
+    if (!scan.index.checked) out.push(`> Newest, outdated: ${INDEX_NOT_CHECKED}.`, '');
+    if (scan.requirements.length > 0) {
+      out.push('| Where | Crate | Requirement | Kind | Status | Newest | Latest | Advisories |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+      for (const r of scan.requirements) {
+        const advisories = r.advisories.map((a) => `${cell(a.id)} (${a.severity})`).join('<br>');
+        out.push(`| ${cell(`${r.file}:${r.line}`)} | ${cell(r.key)} | ${r.requirement === null ? '-' : codeCell(r.requirement)} | ${r.kind} | ${r.status} | ${r.newest ?? '-'} | ${r.latest ?? '-'} | ${advisories} |`);
+      }
+      out.push('');
+    }
+  }
+  const toolchains = result.toolchains;
+  if (toolchains && (toolchains.findings.length > 0 || toolchains.notChecked.length > 0)) {
+    out.push('### Toolchains and base images', '');
+    if (toolchains.latestStable) out.push(`Latest stable Rust: ${toolchains.latestStable.version} (${toolchains.latestStable.date}).`, '');
+    for (const f of toolchains.findings) out.push(`- ${f.flagged ? ':arrow_up: ' : ''}${cell(f.message)}`);
+    for (const n of toolchains.notChecked) out.push(`- Not checked: ${cell(n.reason)}`);
+    out.push('');
+  }
+  return out;
 }

@@ -22,6 +22,9 @@ export interface SummaryTableRow {
   /** Locked packages the checks do not cover, and of them the index lookups that failed; null when unknown. */
   notCovered?: number | null;
   indexFailed?: number | null;
+  /** Pinning findings, and toolchain pins and base images flagged for an update; null (or absent) when not checked. */
+  pinning?: number | null;
+  toolchains?: number | null;
   errors: string[];
   /** Lines said under the table about this repository (not errors: the scan went on). */
   notes?: string[];
@@ -47,10 +50,17 @@ const cell = (value: number | null | undefined) => (value === null || value === 
 export function renderSummaryTable(input: readonly SummaryTableRow[], options: { color: boolean; warnings?: readonly string[]; notChecked?: readonly string[] }): string {
   const rows = [...input].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || a.name.localeCompare(b.name));
   const coverage = rows.some((r) => r.notCovered !== undefined && r.notCovered !== null);
-  const header = ['repository', 'status', 'crit', 'high', 'med', 'low', 'unsc', 'info', 'new', 'fixed', 'outdated', 'dups', ...(coverage ? ['uncovered', 'unreached'] : [])];
+  // Shown only when some repository has one: most portfolios keep their screen.
+  const some = (pick: (r: SummaryTableRow) => number | null | undefined) => rows.some((r) => (pick(r) ?? 0) > 0);
+  const pins = some((r) => r.pinning);
+  const tools = some((r) => r.toolchains);
+  const header = ['repository', 'status', 'crit', 'high', 'med', 'low', 'unsc', 'info', 'new', 'fixed', 'outdated', 'dups', ...(pins ? ['pins'] : []), ...(tools ? ['tools'] : []), ...(coverage ? ['uncovered', 'unreached'] : [])];
   const table = rows.map((r) => {
     const s = r.counts?.bySeverity;
-    const values = [r.name, r.status, s?.critical, s?.high, s?.medium, s?.low, s?.unscored, s?.informational, r.newFindings, r.resolvedFindings, r.outdated, r.counts?.duplicates, ...(coverage ? [r.notCovered, r.indexFailed] : [])];
+    const values = [
+      r.name, r.status, s?.critical, s?.high, s?.medium, s?.low, s?.unscored, s?.informational, r.newFindings, r.resolvedFindings, r.outdated, r.counts?.duplicates,
+      ...(pins ? [r.pinning] : []), ...(tools ? [r.toolchains] : []), ...(coverage ? [r.notCovered, r.indexFailed] : []),
+    ];
     return values.map((v, i) => (i < 2 ? String(v) : cell(v as number | null | undefined)));
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
@@ -88,6 +98,14 @@ function indexNote(result: ScanResult): string | null {
   return `the index could not be read for ${plural(failed.length, 'crate')} (${names}): not checked for yanked or newer versions this time${kept}`;
 }
 
+/** A repository without Cargo.lock, as a note: what its manifests' requirements let in. */
+function manifestScanNote(result: ScanResult): string | null {
+  const scan = result.manifestScan;
+  if (!scan) return null;
+  const c = scan.counts;
+  return `no Cargo.lock: ${plural(c.requirements, 'requirement')} checked from the manifests, ${c.vulnerable} vulnerable, ${c.maybeVulnerable} maybe vulnerable`;
+}
+
 /**
  * What a host the run could not reach left unchecked, for the summary: e.g.
  * `index.crates.io unreachable (ENOTFOUND): 537 crates not looked up (yanked/outdated not checked)`.
@@ -121,8 +139,10 @@ export function renderSummary(results: readonly ScanResult[], options: { color: 
       outdated: r.lockfiles.length > 0 && r.lockfiles.every((l) => !indexWasAsked(l)) ? null : r.lockfiles.reduce((n, l) => n + l.outdated.length, 0),
       notCovered: coverage.notCovered,
       indexFailed: coverage.indexFailed,
+      pinning: r.pinning ? r.pinning.reduce((n, p) => n + p.findings.length, 0) : null,
+      toolchains: r.toolchains ? r.toolchains.findings.filter((f) => f.flagged).length : null,
       errors: [...r.errors, ...r.lockfiles.flatMap((l) => l.errors.map((e) => e.message))],
-      notes: [indexNote(r)].filter((n): n is string => n !== null),
+      notes: [indexNote(r), manifestScanNote(r)].filter((n): n is string => n !== null),
     })),
     {
       color: options.color,

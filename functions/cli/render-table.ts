@@ -1,10 +1,23 @@
 // The terminal report of `cratewatch audit`: findings grouped by severity with their fix
-// and how they are pulled in, then ignores, duplicates and a verdict. Colour only on request.
+// and how they are pulled in, then ignores, duplicates explained, and the repository's other
+// checks (pinning, the manifest-only scan, toolchains) and a verdict. Colour only on request.
 import { rustsecPage } from '../core/advisory.ts';
 import { planLockfileFixes, type PackageFix } from '../core/fix-plan.ts';
 import { indexWasAsked, platformLimits, type LockfileResult, type ScanResult } from '../core/result.ts';
 import { SEVERITIES, type Severity } from '../core/severity.ts';
-import { findingId, formatPath, plural, notCoveredLines } from './render-text.ts';
+import {
+  allowanceProblemText,
+  allowanceText,
+  duplicateHeadline,
+  duplicateStepLines,
+  findingId,
+  formatPath,
+  notCoveredLines,
+  pinningFindingText,
+  plural,
+  requirementText,
+  scopeText,
+} from './render-text.ts';
 import { describeStaleDb } from './render-summary.ts';
 
 const CODES = { red: 31, yellow: 33, blue: 34, magenta: 35, cyan: 36, grey: 90, bold: 1 } as const;
@@ -70,6 +83,7 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
       if (platforms !== null) lines.push(`    platforms: ${platforms}`);
       if (f.advisory?.aliases.length) lines.push(`    aliases: ${f.advisory.aliases.join(', ')}`);
       lines.push(`    fix: ${f.fix.command ?? f.fix.summary}`);
+      if (f.scope) lines.push(`    scope: ${scopeText(f.scope)}`);
       for (const path of f.paths) lines.push(`    via: ${formatPath(path)}`);
       if (f.advisory?.url) lines.push(paint('grey', `    see also: ${f.advisory.url}`));
     }
@@ -99,7 +113,9 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
     lines.push('', `  not covered (${lockfile.notCovered.length})`);
     for (const line of notCoveredLines(lockfile.notCovered)) lines.push(`  ${line}`);
   }
-  if (lockfile.duplicates.length > 0) {
+  if (lockfile.duplicatesExplained !== undefined) {
+    lines.push(...explainedDuplicateLines(lockfile, paint));
+  } else if (lockfile.duplicates.length > 0) {
     lines.push('', `  duplicates (${lockfile.duplicates.length})`);
     for (const d of lockfile.duplicates) {
       const versions = d.versions.map((v) => `${v.version} (${v.dependents.map((p) => `${p.name} ${p.version}`).join(', ') || 'root'})`);
@@ -109,11 +125,69 @@ function renderLockfile(lockfile: LockfileResult, paint: (style: Style, text: st
   return lines;
 }
 
+/** Duplicates as `cargo tree -d` would show them, with the way out: most packages removed first. */
+function explainedDuplicateLines(lockfile: LockfileResult, paint: (style: Style, text: string) => string): string[] {
+  const lines: string[] = [];
+  const reported = lockfile.duplicatesExplained ?? [];
+  if (reported.length > 0) {
+    lines.push('', `  duplicates (${reported.length}), most packages removed first`);
+    for (const d of reported) {
+      lines.push(`  ${paint('bold', duplicateHeadline(d))}`);
+      for (const line of duplicateStepLines(d)) lines.push(`    ${line}`);
+    }
+  }
+  const allowed = lockfile.allowedDuplicates ?? [];
+  if (allowed.length > 0) {
+    lines.push('', `  allowed duplicates (${allowed.length})`);
+    for (const d of allowed) lines.push(`  ${d.name} ${d.versions.map((v) => v.version).join(', ')}: ${d.allowedBy.map(allowanceText).join('; ')}`);
+  }
+  for (const p of lockfile.duplicatePolicyProblems ?? []) lines.push(`  ${paint('yellow', 'warning')}: ${allowanceProblemText(p)}`);
+  return lines;
+}
+
+/** The repository's checks besides its lockfiles: pinning per workspace root, the manifest-only scan, toolchains. */
+function repositoryLines(result: ScanResult, paint: (style: Style, text: string) => string): string[] {
+  const lines: string[] = [];
+  for (const pinning of result.pinning ?? []) {
+    const findings = pinning.findings.length === 0 ? 'no findings' : plural(pinning.findings.length, 'finding');
+    lines.push(paint('bold', `pinning: ${pinning.root}`) + ` (${plural(pinning.members.length, 'member')}, ${findings})`);
+    for (const f of pinning.findings) lines.push(`  ${pinningFindingText(f)}`);
+    for (const note of pinning.notChecked) lines.push(`  not checked: ${note}`);
+    if (pinning.plan.notPlanned !== null) lines.push(`  pin plan: none (${pinning.plan.notPlanned})`);
+    else if (pinning.plan.diff !== '') lines.push(`  pin plan: ${plural(pinning.plan.patches.length, 'file')} to change (\`cratewatch pin ${pinning.root.replace(/\/?Cargo\.toml$/, '') || '.'}\` prints the diff)`);
+    lines.push('');
+  }
+  for (const e of result.pinningErrors ?? []) lines.push(`${paint('red', 'error')}: pinning of ${e.root} not checked: ${e.file}${e.line === null ? '' : `:${e.line}`}: ${e.message}`, '');
+  const scan = result.manifestScan;
+  if (scan) {
+    const c = scan.counts;
+    lines.push(paint('bold', 'no Cargo.lock: requirements checked from the manifests') + ` (${plural(c.requirements, 'requirement')}, ${c.vulnerable} vulnerable, ${c.maybeVulnerable} maybe vulnerable, ${c.outdated} outdated)`);
+    for (const e of scan.errors) lines.push(`  ${paint('red', 'error')}: ${e.file}${e.line === null ? '' : `:${e.line}`}: ${e.message}`);
+    if (!scan.index.checked) lines.push(`  newest, outdated: ${INDEX_NOT_CHECKED}`);
+    for (const r of scan.requirements) {
+      const style: Style | null = r.status === 'vulnerable' ? 'red' : r.status === 'maybe-vulnerable' ? 'yellow' : null;
+      const text = requirementText(r);
+      lines.push(`  ${style ? paint(style, text) : text}`);
+    }
+    lines.push('');
+  }
+  const toolchains = result.toolchains;
+  if (toolchains && (toolchains.findings.length > 0 || toolchains.notChecked.length > 0)) {
+    const latest = toolchains.latestStable ? `, latest stable Rust ${toolchains.latestStable.version}` : '';
+    lines.push(paint('bold', 'toolchains and base images') + ` (${plural(toolchains.findings.filter((f) => f.flagged).length, 'update')} flagged${latest})`);
+    for (const f of toolchains.findings) lines.push(`  ${f.flagged ? paint('yellow', 'update') : 'ok'}: ${f.message}`);
+    for (const n of toolchains.notChecked) lines.push(`  not checked: ${n.reason}`);
+    lines.push('');
+  }
+  return lines;
+}
+
 /** Renders a result for a terminal; `color` adds ANSI colours. */
 export function renderTable(result: ScanResult, options: { color: boolean }): string {
   const paint = (style: Style, text: string) => (options.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text);
   const lines: string[] = [];
   for (const lockfile of result.lockfiles) lines.push(...renderLockfile(lockfile, paint), '');
+  lines.push(...repositoryLines(result, paint));
   const c = result.counts;
   const bySeverity = SEVERITIES.filter((s) => c.bySeverity[s] > 0).map((s) => `${c.bySeverity[s]} ${s}`);
   const verdict = {

@@ -2,7 +2,7 @@
 // each repository done) and, on a terminal, one status line redrawn under them with the
 // repository being scanned and the index lookups answered so far.
 import type { ScanEvent } from '../app/scan-pipeline.ts';
-import type { CrateLookup, IndexSource } from '../core/ports.ts';
+import type { CrateLookup, IndexDependencySource, IndexSource } from '../core/ports.ts';
 import type { CommandIo } from './audit.ts';
 
 /** Index lookups so far: distinct crates asked, answered (any way), and of those failed. */
@@ -12,10 +12,16 @@ export interface IndexProgress {
   failed: number;
 }
 
-/** The index, counting its lookups (each crate once, as the index asks each once per run) for the progress line. */
+/**
+ * The index, counting its lookups (each crate once, as the index asks each once per run) for
+ * the progress line. What else the index answers (the dependency requirements that explain
+ * duplicates) passes through uncounted.
+ */
 export function countingIndex(index: IndexSource, progress: IndexProgress, onChange: () => void): IndexSource {
   const seen = new Set<string>();
+  const dependencies = (index as Partial<IndexDependencySource>).dependencyRequirements;
   return {
+    ...(dependencies ? { dependencyRequirements: (crate: string, on: string) => dependencies.call(index, crate, on) } : {}),
     lookup(name) {
       const pending = index.lookup(name);
       const key = name.toLowerCase();

@@ -4,6 +4,7 @@
 // failed delivery is retried by the next run and a finding that comes back alerts again.
 import type { Alert } from './ports.ts';
 import semver from 'semver';
+import { alertableByScope } from './dependency-scope.ts';
 import { findingKey, findingRef, type ScanResult } from './result.ts';
 import { atLeast, type Severity } from './severity.ts';
 
@@ -45,6 +46,8 @@ export interface AlertPolicy {
   threshold: Severity;
   /** Whether vulnerabilities without a CVSS score alert. */
   unscored: boolean;
+  /** Whether findings reached only through dev-dependencies alert (`[alerts] include_dev`); absent means they do. */
+  includeDev?: boolean;
 }
 
 /** An alert with its identity. */
@@ -65,6 +68,7 @@ export function alertableFindings(results: readonly ScanResult[], policy: AlertP
       for (const finding of lockfile.findings) {
         if (finding.kind !== 'vulnerability') continue;
         const severe = finding.severity === 'unscored' ? policy.unscored : atLeast(finding.severity, policy.threshold);
+        if (!alertableByScope(finding.scope, { includeDev: policy.includeDev ?? true })) continue;
         const key = findingKey(repository, lockfile.path, finding);
         if (severe && !found.has(key)) found.set(key, { key, repository, lockfile: lockfile.path, finding });
       }

@@ -128,6 +128,11 @@ export interface RepoSnapshot {
   manifests: RepoFile[];
   /** `.cargo/audit.toml` and `deny.toml` at the repository root, when present. */
   policyFiles: RepoFile[];
+  /**
+   * rust-toolchain files, Dockerfiles, compose and Kubernetes files (`isToolchainFile`, Cargo.toml
+   * aside: those are `manifests`) found by discovery, each at most MAX_TOOLCHAIN_FILE_BYTES.
+   */
+  toolchainFiles: RepoFile[];
 }
 
 /** Reads one kind of repository location. Throws RepoFetchError when it cannot. */

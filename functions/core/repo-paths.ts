@@ -1,7 +1,9 @@
 // Which files of a repository tree cratewatch reads, the same for every repository source:
-// Cargo.lock and Cargo.toml anywhere but in build output and vendored copies, and the
+// Cargo.lock and Cargo.toml anywhere but in build output and vendored copies, the toolchain
+// files (rust-toolchain, Dockerfiles, compose and Kubernetes files) likewise, and the
 // repository's own cargo-audit / cargo-deny policy files at its root.
 import { RepoFetchError } from './errors.ts';
+import { classifyToolchainFile } from './toolchain-files.ts';
 
 /** Folders whose Cargo files are build output or third-party copies, not the repository's own. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['target', 'vendor', 'node_modules', '.git']);
@@ -23,6 +25,16 @@ export function byDepthThenPath(a: string, b: string): number {
 /** The paths of files called `name` (`Cargo.lock`, `Cargo.toml`), shallowest first. */
 export function filesNamed(paths: readonly string[], name: 'Cargo.lock' | 'Cargo.toml'): string[] {
   return paths.filter((p) => p === name || p.endsWith(`/${name}`)).sort(byDepthThenPath);
+}
+
+/**
+ * The toolchain files among `paths` (Cargo.toml aside: those are the manifests), outside
+ * skipped folders, shallowest first.
+ *
+ * @example toolchainPaths(['Dockerfile', 'Cargo.toml', 'target/Dockerfile']) // ['Dockerfile']
+ */
+export function toolchainPaths(paths: readonly string[]): string[] {
+  return paths.filter((p) => !isInSkippedDir(p) && classifyToolchainFile(p) !== null && classifyToolchainFile(p) !== 'cargo-manifest').sort(byDepthThenPath);
 }
 
 /**

@@ -1,12 +1,21 @@
 // The result contract (see result.schema.json beside this file): what a scan of one
 // repository produces, what the store keeps, the site reads and the formats render.
 import type { AdvisoryDiagnostic } from './advisory.ts';
+import type { DependencyKind } from './cargo-manifest.ts';
+import type { FindingScope } from './dependency-scope.ts';
 import type { PathStep } from './dependency-paths.ts';
+import type { AllowanceProblem, AppliedAllowance } from './duplicate-policy.ts';
 import type { Duplicate } from './duplicates.ts';
 import type { Fix } from './fix.ts';
+import type { UpdateLevel } from './image-tags.ts';
 import type { LockfileWarning } from './lockfile.ts';
+import type { PinPlan } from './pin-plan.ts';
+import type { PinningFinding } from './pinning.ts';
 import type { DenyKind, FindingKind } from './policy.ts';
+import type { StableRelease } from './rust-releases.ts';
 import type { Severity } from './severity.ts';
+
+export type { FindingScope } from './dependency-scope.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -56,6 +65,14 @@ export interface Finding {
    * carried over from an earlier scan, this is when that scan read the index (ISO 8601).
    */
   carriedFrom?: string;
+  /**
+   * How the package is reached from the workspace members: through normal, build or only
+   * dev dependencies, and which members pull it in. null: the workspace is known but no
+   * member reaches the package. Absent when the workspace is not known (no Cargo.toml beside
+   * the lockfile, or one that cannot be resolved) and in results written before scopes were
+   * recorded: such a finding alerts as before.
+   */
+  scope?: FindingScope | null;
 }
 
 export interface AppliedIgnore {
@@ -143,7 +160,295 @@ export interface LockfileResult {
    * was recorded and on lockfiles that failed to parse: read those as before (see indexWasAsked).
    */
   index?: IndexCheck;
+  /**
+   * Every duplicated crate still reported, explained (who pins each version, how to unify
+   * them, what disappears), ranked by `disappear`; `skipped` are versions an allowance set
+   * aside. Absent in results written before duplicates were explained; `duplicates` keeps
+   * the plain list of the same crates.
+   */
+  duplicatesExplained?: ReportedDuplicate[];
+  /** Duplicates the repository's allowances (`[[repositories.duplicates]]`, deny.toml `[bans] skip`) account for. */
+  allowedDuplicates?: AllowedDuplicate[];
+  /** Allowances that expired or match no duplicated version. */
+  duplicatePolicyProblems?: AllowanceProblem[];
   counts: Counts;
+}
+
+export type { AllowanceProblem, AppliedAllowance } from './duplicate-policy.ts';
+
+// The explained duplicates and the requirement checks as results keep them: the same shapes
+// as duplicates-explained.ts and manifest-audit.ts give (the audit stores their values as
+// they are, so the compiler holds the two together), written here because those modules
+// import ports.ts and audit.ts, which import this file.
+
+/** A package that depends on one version of a duplicated crate. */
+export type Pin =
+  /** A workspace member (or another path package) of the lockfile. */
+  | {
+      kind: 'member';
+      member: string;
+      /** The member's Cargo.toml and the line of the dependency entry; null when the manifests were not given or do not have it. */
+      file: string | null;
+      line: number | null;
+      /** The requirement Cargo uses (the workspace table's when inherited); null when not known or a path/git dependency. */
+      requirement: string | null;
+      dependencyKind: DependencyKind | null;
+      target: string | null;
+      /** The `[workspace.dependencies]` entry a `workspace = true` line inherits: where the requirement is written. */
+      inheritedFrom: { file: string; line: number } | null;
+    }
+  /** A crate of the lockfile. */
+  | {
+      kind: 'crate';
+      name: string;
+      version: string;
+      source: string | null;
+      /** Its requirement on the duplicated crate, from the index's `deps[].req`; null when not known. */
+      requirement: string | null;
+    };
+
+/** What has to happen to a pin for the older version to go. */
+export type Way =
+  /** The requirement already admits the version the others use: nothing to move. */
+  | { kind: 'admits' }
+  /** A member: change the requirement at `file:line` to `suggested`. */
+  | { kind: 'edit'; file: string; line: number; suggested: string }
+  /** A crate: its smallest release that allows the version the others use; `requirement` null when that release no longer depends on the crate at all. */
+  | { kind: 'release'; version: string; requirement: string | null; compatible: boolean }
+  /** A crate: none of its releases allows it yet. `newest` is its newest release. */
+  | { kind: 'no-release'; newest: string | null }
+  | { kind: 'unknown'; reason: string };
+
+export interface PinWay {
+  pin: Pin;
+  way: Way;
+}
+
+export type Relation = 'semver-compatible' | 'semver-incompatible' | 'other-source';
+
+/** How one older version goes away: unified into the duplicate's target. */
+export interface UnifyStep {
+  version: string;
+  source: string | null;
+  relation: Relation;
+  /**
+   * `ready`: every pin admits the target, so `command` unifies; `blocked`: some pin must
+   * move first (see `pins`), and always for `other-source`; `unknown`: some requirement is
+   * not known and none blocks.
+   */
+  status: 'ready' | 'blocked' | 'unknown';
+  /** `cargo update -p NAME@OLD` for a semver-compatible version; `… --precise TARGET` for another line once ready; null otherwise. */
+  command: string | null;
+  pins: PinWay[];
+  /** Packages that leave the lockfile when this version alone is unified (itself included). */
+  disappear: number;
+}
+
+export interface ExplainedVersion {
+  version: string;
+  source: string | null;
+  pinnedBy: Pin[];
+}
+
+export interface ExplainedDuplicate {
+  name: string;
+  /** The version the others unify into: the newest (of the last source in Cargo's order). */
+  target: { version: string; source: string | null };
+  /** Every version, ascending (within one version, sources in Cargo's order). */
+  versions: ExplainedVersion[];
+  /** One per version other than the target, ascending. */
+  steps: UnifyStep[];
+  /** Packages that leave the lockfile when every older version is unified into the target. */
+  disappear: number;
+  /** Those packages, by name then version. */
+  disappearing: PathStep[];
+}
+
+export type RequirementStatus = 'vulnerable' | 'maybe-vulnerable' | 'ok' | 'no-matching-version' | 'not-covered';
+
+export interface RequirementAdvisory {
+  id: string;
+  kind: FindingKind;
+  severity: Severity;
+  title: string;
+  /** Whether the newest admitted version is affected; null when the index was not checked. */
+  affectsNewest: boolean | null;
+  /** The published, non-yanked admitted versions it affects, ascending; null when the index was not checked (the advisory was matched on ranges alone). */
+  affectedVersions: string[] | null;
+}
+
+export type RequirementIndexState =
+  | { checked: true }
+  | { checked: false; reason: 'offline' | 'not-in-index' | 'index-failed' | 'not-covered'; message: string };
+
+export interface NotCoveredRequirement {
+  reason: 'path' | 'git' | 'other-registry' | 'patched';
+  message: string;
+}
+
+/** One requirement of one member, checked without a lockfile. */
+export interface RequirementCheck {
+  /** The member's package name. */
+  member: string;
+  /** The member's manifest (repository-relative) and the entry's line in it. */
+  file: string;
+  line: number;
+  /** The key the member writes (the name its code uses). */
+  key: string;
+  /** The package it names (`package = …` when renamed). */
+  name: string;
+  kind: DependencyKind;
+  /** `cfg(windows)` or a triple for `[target.….dependencies]`; null otherwise. */
+  target: string | null;
+  /** The requirement (inheritance applied); `*` when a registry entry gives none, as Cargo reads it; null when not covered and none is written. */
+  requirement: string | null;
+  /** The `[workspace.dependencies]` entry the requirement comes from; null when the member writes its own. */
+  inheritedFrom: { file: string; line: number } | null;
+  status: RequirementStatus;
+  /** Why crates.io advisories and the index say nothing of it; null when covered. */
+  notCovered: NotCoveredRequirement | null;
+  /** Whether newest, latest and outdated come from the index. */
+  index: RequirementIndexState;
+  /** The newest published, non-yanked version it admits (within the member's `rust-version` when one fits): what `cargo update` picks. */
+  newest: string | null;
+  /** The newest release (within the `rust-version` when one fits). */
+  latest: string | null;
+  /** True when `latest` is beyond what the requirement admits; null when not checked. */
+  outdated: boolean | null;
+  /** True when the member's `rust-version` kept `newest` or `latest` below a newer release. */
+  msrvLimited: boolean;
+  advisories: RequirementAdvisory[];
+}
+
+/** A duplicate still reported: its explanation, and the allowances that set some of its versions aside. */
+export interface ReportedDuplicate extends ExplainedDuplicate {
+  /** Versions the allowances skipped (they do not count); empty when none. */
+  skipped: string[];
+  allowedBy: AppliedAllowance[];
+}
+
+/** A duplicate the repository accepts, with the allowances that do. */
+export interface AllowedDuplicate extends ExplainedDuplicate {
+  allowedBy: AppliedAllowance[];
+}
+
+/** A pin plan as results keep it: each patch's diff, without the patched file's whole text. */
+export interface StoredPinPlan extends Omit<PinPlan, 'patches'> {
+  patches: { file: string; diff: string }[];
+}
+
+/** The pinning check of one workspace root (`cratewatch pin` on it prints the same). */
+export interface PinningResult {
+  /** The root manifest, repository-relative. */
+  root: string;
+  /** The Cargo.lock beside it, when there is one. */
+  lockfile: string | null;
+  /** Member package names, the root package first. */
+  members: string[];
+  /** `members` entries with no Cargo.toml among the files. */
+  missingMembers: string[];
+  findings: PinningFinding[];
+  /** Checks that could not run, and why. */
+  notChecked: string[];
+  plan: StoredPinPlan;
+}
+
+/** A workspace root whose pinning could not be checked (a manifest that does not parse). */
+export interface PinningError {
+  root: string;
+  file: string;
+  line: number | null;
+  field: string | null;
+  message: string;
+}
+
+
+export interface ManifestScanWorkspace {
+  /** The root manifest. */
+  root: string;
+  /** Member package names, the root package first. */
+  members: string[];
+  /** `members` entries with no Cargo.toml among the files. */
+  missingMembers: string[];
+}
+
+/** A manifest that could not be read, or a workspace that could not be put together. */
+export interface ManifestScanError {
+  file: string;
+  line: number | null;
+  field: string | null;
+  message: string;
+}
+
+export interface ManifestScanCounts {
+  requirements: number;
+  vulnerable: number;
+  maybeVulnerable: number;
+  outdated: number;
+  noMatchingVersion: number;
+  notCovered: number;
+  /** Covered requirements whose newest version and outdated state could not be checked (offline, not in the index, index failed). */
+  notChecked: number;
+}
+
+/** The manifest-only scan of a repository without Cargo.lock, as deps.rs does it. */
+export interface ManifestScan {
+  workspaces: ManifestScanWorkspace[];
+  /** Sorted by file and line. */
+  requirements: RequirementCheck[];
+  errors: ManifestScanError[];
+  index: IndexCheck;
+  counts: ManifestScanCounts;
+}
+
+export type ToolchainFindingKind = 'rust-toolchain' | 'rust-image' | 'rust-version' | 'base-image';
+
+/** The exact change: replace `old` at line:column with `new`. */
+export interface ToolchainEdit {
+  line: number;
+  column: number;
+  old: string;
+  new: string;
+}
+
+export interface ToolchainFinding {
+  kind: ToolchainFindingKind;
+  file: string;
+  /** The line that pins it (the `FROM`, the `channel`, the `image:`, the `rust-version`). */
+  line: number;
+  /** The image without its tag (`rust`, `postgres`, `ghcr.io/owner/app`) for image kinds; null otherwise. */
+  image: string | null;
+  /** What is pinned: the tag (`1.75-alpine`), the channel (`1.75.0`), the `rust-version` (`1.70`). */
+  current: string;
+  /** The latest stable (`1.95.0`) for Rust kinds; the newest tag of the same variant (or `current`) for base images. */
+  latest: string;
+  /** Stable releases behind, for Rust kinds (about, for dated nightlies); null for base images. */
+  behind: number | null;
+  /** The kind of update to `newValue`, for base images; null for Rust kinds and when there is none. */
+  update: UpdateLevel | null;
+  /** Rust: more than `maxReleasesBehind` releases behind. Base images: a newer tag of the same variant exists. */
+  flagged: boolean;
+  /** The value to write instead of `current`; null when already current or when there is none to suggest. */
+  newValue: string | null;
+  /** Where to write it, which may be another line (an `ARG` default); null when the value is not written in one place. */
+  edit: ToolchainEdit | null;
+  message: string;
+}
+
+export interface ToolchainNotChecked {
+  file: string;
+  line: number | null;
+  /** What was not checked: `FROM node:latest`, `services.web.image`, `rust-toolchain.toml`. */
+  subject: string;
+  reason: string;
+}
+
+/** The toolchain check of a repository: Rust pins against the latest stable, base images against their registries. */
+export interface ToolchainReport {
+  /** The latest stable Rust the pins were compared with; null when not needed or not known. */
+  latestStable: StableRelease | null;
+  findings: ToolchainFinding[];
+  notChecked: ToolchainNotChecked[];
 }
 
 /** The registry index was asked, or not, and why not: `offline` (`--offline`, or no index source). */
@@ -277,6 +582,18 @@ export interface ScanResult {
   lockfiles: LockfileResult[];
   counts: Counts;
   diff: ScanDiff;
+  /**
+   * The pinning check of each workspace root (a Cargo.toml with `[workspace]`, or a lone
+   * package with a Cargo.lock beside it). Absent when the repository's manifests were not
+   * read, and in results written before the check existed.
+   */
+  pinning?: PinningResult[];
+  /** Workspace roots whose pinning could not be checked. */
+  pinningErrors?: PinningError[];
+  /** Present when the repository has manifests but no Cargo.lock: its requirements checked without one. */
+  manifestScan?: ManifestScan;
+  /** Present when the toolchain check ran (a scan); absent for `cratewatch audit` and older results. */
+  toolchains?: ToolchainReport;
 }
 
 /** One row per repository in `results/index.json`. */

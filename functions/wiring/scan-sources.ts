@@ -3,11 +3,14 @@
 import { isAbsolute, resolve } from 'node:path';
 import { GithubRepoSource } from '../adapters/github-repo-source.ts';
 import { GitlabRepoSource } from '../adapters/gitlab-repo-source.ts';
+import { DOCKER_HUB_API, DockerRegistryTagSource } from '../adapters/docker-registry.ts';
 import { describeHostDown, HttpClient, type UnreachableHost } from '../adapters/http-client.ts';
 import { LocalRepoSource } from '../adapters/local-repo-source.ts';
+import { RustChannelSource } from '../adapters/rust-channel.ts';
 import { HttpAdvisoryDbSource, LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { SparseIndexSource } from '../adapters/sparse-index.ts';
 import { UrlRepoSource } from '../adapters/url-repo-source.ts';
+import type { ToolchainRequest } from '../app/audit-lockfile.ts';
 import type { Config } from '../app/config.ts';
 import { USER_AGENT } from '../app/version.ts';
 import type { CompiledAdvisoryDbCache } from '../core/advisory-db-snapshot.ts';
@@ -40,7 +43,7 @@ export interface ScanSourceOptions {
 }
 
 /** What a host is to the scan: which of the configured sources live there. */
-export type SourceRole = 'index' | 'advisory-db' | 'github' | 'gitlab' | 'url';
+export type SourceRole = 'index' | 'advisory-db' | 'github' | 'gitlab' | 'url' | 'rust-channel' | 'registry';
 
 /** A host the run stopped asking, with the sources it serves and the repositories read from it. */
 export interface UnreachableSource extends UnreachableHost {
@@ -54,6 +57,8 @@ export interface ScanSources {
   dbLocation: string;
   index: IndexSource | null;
   repoSources: Partial<Record<RepoLocation['kind'], RepoSource>>;
+  /** The toolchain check's sources and settings; its sources are null when offline. */
+  toolchains: ToolchainRequest;
   /** The hosts this run stopped asking so far, in the order it did. */
   unreachable: () => UnreachableSource[];
 }
@@ -74,6 +79,8 @@ function placeHost(config: Config, host: UnreachableHost): UnreachableSource {
   if (URL_LIKE.test(config.sources.advisoryDb) && at(config.sources.advisoryDb)) roles.push('advisory-db');
   if (at(config.sources.githubApi)) roles.push('github');
   if (at(config.sources.gitlabApi)) roles.push('gitlab');
+  if (at(config.sources.rustChannel)) roles.push('rust-channel');
+  if ([DOCKER_HUB_API, ...Object.values(config.sources.registries)].some(at)) roles.push('registry');
   const served = (location: RepoLocation): boolean => {
     switch (location.kind) {
       case 'url': return at(location.url);
@@ -86,7 +93,15 @@ function placeHost(config: Config, host: UnreachableHost): UnreachableSource {
   return { ...host, roles, repositories: config.repositories.filter((r) => served(r.location)).map((r) => r.name) };
 }
 
-const ROLE_NAMES: Record<SourceRole, string> = { index: 'the index', 'advisory-db': 'the advisory database', github: 'the GitHub API', gitlab: 'the GitLab API', url: 'repository files' };
+const ROLE_NAMES: Record<SourceRole, string> = {
+  index: 'the index',
+  'advisory-db': 'the advisory database',
+  github: 'the GitHub API',
+  gitlab: 'the GitLab API',
+  url: 'repository files',
+  'rust-channel': 'the Rust release channel',
+  registry: 'a container registry',
+};
 
 /** The one line said when a host is first marked down, naming the sources it serves. */
 export function describeSourceDown(host: UnreachableSource): string {
@@ -119,5 +134,14 @@ export function buildScanSources(config: Config, options: ScanSourceOptions): Sc
   const index = options.offline
     ? null
     : new SparseIndexSource({ baseUrl: config.sources.index, cache: options.cache, http, concurrency: config.indexConcurrency, ...(options.freshAfter ? { freshAfter: options.freshAfter } : {}) });
-  return { advisorySource, dbLocation: advisorySource.location, index, repoSources, unreachable: () => http.unreachableHosts().map((host) => placeHost(config, host)) };
+  // One channel source and one registry source per run: each asks its host once, and shares the client's unreachable-host breaker.
+  const toolchainSources = options.offline
+    ? null
+    : {
+        rust: new RustChannelSource({ url: config.sources.rustChannel, http, cache: options.cache }),
+        // Rust images are checked against docker.io's tags even when other base images are not.
+        tags: new DockerRegistryTagSource({ http, endpoints: config.sources.registries }),
+      };
+  const toolchains: ToolchainRequest = { sources: toolchainSources, maxReleasesBehind: config.toolchains.maxReleasesBehind, baseImages: config.toolchains.baseImages };
+  return { advisorySource, dbLocation: advisorySource.location, index, repoSources, toolchains, unreachable: () => http.unreachableHosts().map((host) => placeHost(config, host)) };
 }

@@ -3,7 +3,7 @@
 // with a clock that advances between scans, so histories, new and resolved findings and
 // carried-over errors look as they do in production.
 import { createHash } from 'node:crypto';
-import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts';
 import { ResultStore } from '../../functions/app/result-store.ts';
@@ -11,6 +11,7 @@ import { LocalRepoSource } from '../../functions/adapters/local-repo-source.ts';
 import { LocalAdvisoryDbSource } from '../../functions/adapters/rustsec-archive.ts';
 import { runScan } from '../../functions/app/scan-pipeline.ts';
 import type { Alerter, RepoConfig } from '../../functions/core/ports.ts';
+import type { AllowedDuplicate, FindingScope, LockfileResult, ManifestScan, PinningResult, ReportedDuplicate, ScanResult, SummaryIndex, ToolchainReport } from '../../functions/core/result.ts';
 import { FIXTURE_DB, fixtureText } from './fixtures.ts';
 
 const REGISTRY = 'registry+https://github.com/rust-lang/crates.io-index';
@@ -50,6 +51,14 @@ export const SITE_FIXTURE = {
   empty: 'empty-repo',
   /** Locks evil-crate 1.0.0, matched by the hostile advisory and RUSTSEC-2099-0667: one upgrade to 1.0.2 closes both. */
   xss: 'xss-target',
+  /**
+   * Failing, scanned once (the third scan), and its latest result carries the runbook checks
+   * (hand-written, see RUNBOOK): finding scopes, duplicates explained with an allowed one and
+   * two policy problems, pinning with a pin plan, toolchains and base images.
+   */
+  runbook: 'fleet-api',
+  /** No Cargo.lock; failing on its manifest-only scan (hyper =0.14.27), with pinning but no plan, and toolchains nothing of which could be checked. */
+  manifestOnly: 'edge-gateway',
   scans: 3,
 } as const;
 
@@ -63,6 +72,8 @@ export const SITE_FIXTURE_STATUS: Record<string, string> = {
   'metrics-agent': 'warnings',
   'empty-repo': 'scanned-nothing',
   'xss-target': 'failing',
+  'fleet-api': 'failing',
+  'edge-gateway': 'failing',
 };
 
 type Pkg = readonly [name: string, version: string, deps?: readonly string[]];
@@ -219,7 +230,7 @@ export async function writeSiteFixtures(dir: string): Promise<string> {
   const repos = join(dir, 'repos');
   const db = await writeAdvisoryDb(dir);
   const F = SITE_FIXTURE;
-  const all = [F.clean, F.history, F.malformed, F.missing, F.vanished, F.warnings, F.empty, F.xss].map((name) => pathRepo(repos, name));
+  const all = [F.clean, F.history, F.malformed, F.missing, F.vanished, F.warnings, F.empty, F.xss, F.runbook, F.manifestOnly].map((name) => pathRepo(repos, name));
   // payments-api has an ignore in force (bytes' notice) and one that matches nothing.
   all.unshift(
     pathRepo(repos, F.failing, {
@@ -239,8 +250,10 @@ export async function writeSiteFixtures(dir: string): Promise<string> {
   await put(join(repos, F.empty, 'README.md'), 'no Rust here yet\n');
   await put(join(repos, F.xss, 'Cargo.lock'), lockfileText('xss-target', [['evil-crate', '1.0.0', ['itoa']], ['itoa', '1.0.11']], ['evil-crate']));
   await put(join(repos, F.vanished, 'Cargo.lock'), lockfileText('archived-tool', [['time', '0.1.45', ['libc']], ['libc', '0.2.150']], ['time']));
+  await put(join(repos, F.runbook, 'Cargo.lock'), lockfileText(F.runbook, FLEET_PACKAGES, FLEET_DIRECT));
+  for (const [path, text] of Object.entries(EDGE_MANIFESTS)) await put(join(repos, F.manifestOnly, path), text);
 
-  return scanRepeatedly(dir, db, all, F.scans, async (scan) => {
+  const results = await scanRepeatedly(dir, db, all, F.scans, async (scan) => {
     await put(join(repos, F.history, 'Cargo.lock'), ledgerLock(scan));
     if (scan === 1) return only(F.history, F.clean, F.malformed, F.missing, F.vanished, F.warnings, F.empty, F.xss);
     if (scan === 2) {
@@ -253,6 +266,331 @@ export async function writeSiteFixtures(dir: string): Promise<string> {
     await put(join(repos, F.failing, 'Cargo.lock'), v3);
     return all;
   });
+  await reviseLatest(results, F.runbook, addFleetChecks);
+  await reviseLatest(results, F.manifestOnly, (result) => {
+    result.manifestScan = RUNBOOK.manifestScan;
+    result.pinning = RUNBOOK.edgePinning;
+    delete result.pinningErrors;
+    result.toolchains = RUNBOOK.edgeToolchains;
+    // hyper's newest admitted version is affected by a critical vulnerability: failing, as the scan rates it.
+    result.status = 'failing';
+  });
+  await reviseLatest(results, F.failing, withoutRunbookChecks);
+  return results;
+}
+
+// ── The runbook checks, hand-written in the result's shape ──────────────────────────────
+// The scan pipeline of this fixture reads lockfiles only; these are what a scan that also
+// reads the manifests, Dockerfiles and registries would add, so the pages can be tested
+// against known text. The lockfile below is real: its duplicates and findings are scanned.
+
+const FLEET_PACKAGES: Pkg[] = [
+  ['tokio', '1.38.0', ['bytes', 'mio']],
+  ['mio', '0.8.10', ['windows-sys 0.48.0']],
+  ['bytes', '0.5.6'],
+  ['reqwest', '0.11.27', ['http 0.2.12']],
+  ['base64', '0.21.7'],
+  ['http', '0.2.12', ['bytes', 'fnv', 'itoa']],
+  ['http', '1.1.0', ['bytes', 'itoa']],
+  ['fnv', '1.0.7'],
+  ['itoa', '1.0.11'],
+  ['tower-http', '0.4.4', ['http 0.2.12']],
+  ['axum', '0.7.5', ['http 1.1.0']],
+  ['syn', '2.0.48'],
+  ['syn', '2.0.66'],
+  ['clap_derive', '4.5.4', ['syn 2.0.48']],
+  ['serde_derive', '1.0.210', ['syn 2.0.66']],
+  ['windows-sys', '0.48.0'],
+  ['windows-sys', '0.52.0'],
+];
+const FLEET_DIRECT = ['tokio', 'reqwest', 'base64', 'http 1.1.0', 'tower-http', 'axum', 'clap_derive', 'serde_derive', 'windows-sys 0.52.0'];
+
+/** edge-gateway's manifests: a workspace with no Cargo.lock. */
+const EDGE_MANIFESTS: Record<string, string> = {
+  'Cargo.toml': '[workspace]\nmembers = ["gateway", "tools/xtask"]\nresolver = "2"\n',
+  'gateway/Cargo.toml': '[package]\nname = "gateway"\nversion = "0.3.0"\nedition = "2021"\n\n[dependencies]\nserde = "1"\n# pinned while the proxy is ported\nhyper = "=0.14.27"\nrustls-pki-types = ">=0.8"\n\n[dev-dependencies]\ntokio = { version = "1.38", features = ["macros"] }\n\n[target.\'cfg(windows)\'.dependencies]\nwinapi = "0.3"\n',
+  'tools/xtask/Cargo.toml': '[package]\nname = "xtask"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\ngateway = { path = "../../gateway" }\ninternal-util = { path = "../internal-util" }\n',
+};
+
+const REG = REGISTRY;
+
+const SCOPES: Record<string, FindingScope | null> = {
+  tokio: { scope: 'normal', members: ['fleet-api'], targets: null },
+  mio: { scope: 'normal', members: ['fleet-api'], targets: ['cfg(unix)'] },
+  reqwest: { scope: 'dev', members: ['fleet-cli'], targets: null },
+  base64: { scope: 'build', members: ['fleet-api', 'fleet-cli'], targets: null },
+};
+
+const WORKSPACE_DIFF = `diff --git a/Cargo.toml b/Cargo.toml
+--- a/Cargo.toml
++++ b/Cargo.toml
+@@ -7,2 +7,5 @@
+ [workspace.dependencies]
++base64 = "0.21"
+ http = "1.1"
++reqwest = "0.11"
++tokio = { version = "1.38", features = ["macros", "rt-multi-thread", "net", "time", "sync"] }
+`;
+const API_DIFF = `diff --git a/crates/api/Cargo.toml b/crates/api/Cargo.toml
+--- a/crates/api/Cargo.toml
++++ b/crates/api/Cargo.toml
+@@ -8,3 +8,3 @@
+ [dependencies]
+-tokio = { version = "1.38", features = ["macros", "rt-multi-thread", "net", "time", "sync"] }
++tokio = { workspace = true }
+ http = { workspace = true }
+`;
+
+const HTTP_OLD_PINS = {
+  tower: { kind: 'crate', name: 'tower-http', version: '0.4.4', source: REG, requirement: '^0.2.7' },
+  reqwest: { kind: 'crate', name: 'reqwest', version: '0.11.27', source: REG, requirement: '^0.2' },
+  cli: { kind: 'member', member: 'fleet-cli', file: 'crates/cli/Cargo.toml', line: 14, requirement: '0.2', dependencyKind: 'normal', target: null, inheritedFrom: null },
+} as const;
+
+const EXPLAINED: ReportedDuplicate[] = [
+  // Deliberately not in rank order: the page ranks by packages gained.
+  {
+    name: 'syn',
+    target: { version: '2.0.66', source: REG },
+    versions: [
+      { version: '2.0.48', source: REG, pinnedBy: [{ kind: 'crate', name: 'clap_derive', version: '4.5.4', source: REG, requirement: '^2.0.18' }] },
+      { version: '2.0.66', source: REG, pinnedBy: [{ kind: 'crate', name: 'serde_derive', version: '1.0.210', source: REG, requirement: '^2.0.60' }] },
+    ],
+    steps: [
+      {
+        version: '2.0.48',
+        source: REG,
+        relation: 'semver-compatible',
+        status: 'ready',
+        command: 'cargo update -p syn@2.0.48',
+        pins: [{ pin: { kind: 'crate', name: 'clap_derive', version: '4.5.4', source: REG, requirement: '^2.0.18' }, way: { kind: 'admits' } }],
+        disappear: 1,
+      },
+    ],
+    disappear: 1,
+    disappearing: [{ name: 'syn', version: '2.0.48' }],
+    skipped: [],
+    allowedBy: [],
+  },
+  {
+    name: 'http',
+    target: { version: '1.1.0', source: REG },
+    versions: [
+      { version: '0.2.12', source: REG, pinnedBy: [HTTP_OLD_PINS.reqwest, HTTP_OLD_PINS.tower, HTTP_OLD_PINS.cli] },
+      {
+        version: '1.1.0',
+        source: REG,
+        pinnedBy: [
+          { kind: 'member', member: 'fleet-api', file: 'crates/api/Cargo.toml', line: 11, requirement: '1.1', dependencyKind: 'normal', target: null, inheritedFrom: { file: 'Cargo.toml', line: 8 } },
+          { kind: 'crate', name: 'axum', version: '0.7.5', source: REG, requirement: '^1.1' },
+        ],
+      },
+    ],
+    steps: [
+      {
+        version: '0.2.12',
+        source: REG,
+        relation: 'semver-incompatible',
+        status: 'blocked',
+        command: null,
+        pins: [
+          { pin: HTTP_OLD_PINS.reqwest, way: { kind: 'release', version: '0.12.0', requirement: '^1', compatible: false } },
+          { pin: HTTP_OLD_PINS.tower, way: { kind: 'release', version: '0.5.0', requirement: '^1', compatible: false } },
+          { pin: HTTP_OLD_PINS.cli, way: { kind: 'edit', file: 'crates/cli/Cargo.toml', line: 14, suggested: '1.1' } },
+        ],
+        disappear: 2,
+      },
+    ],
+    disappear: 2,
+    disappearing: [{ name: 'fnv', version: '1.0.7' }, { name: 'http', version: '0.2.12' }],
+    skipped: [],
+    allowedBy: [],
+  },
+];
+
+const ALLOWED: AllowedDuplicate[] = [
+  {
+    name: 'windows-sys',
+    target: { version: '0.52.0', source: REG },
+    versions: [
+      { version: '0.48.0', source: REG, pinnedBy: [{ kind: 'crate', name: 'mio', version: '0.8.10', source: REG, requirement: '^0.48' }] },
+      { version: '0.52.0', source: REG, pinnedBy: [{ kind: 'member', member: 'fleet-api', file: 'crates/api/Cargo.toml', line: 20, requirement: '0.52', dependencyKind: 'normal', target: 'cfg(windows)', inheritedFrom: null }] },
+    ],
+    steps: [
+      {
+        version: '0.48.0',
+        source: REG,
+        relation: 'semver-incompatible',
+        status: 'blocked',
+        command: null,
+        pins: [{ pin: { kind: 'crate', name: 'mio', version: '0.8.10', source: REG, requirement: '^0.48' }, way: { kind: 'release', version: '1.0.0', requirement: '^0.52', compatible: false } }],
+        disappear: 1,
+      },
+    ],
+    disappear: 1,
+    disappearing: [{ name: 'windows-sys', version: '0.48.0' }],
+    allowedBy: [{ name: 'windows-sys', version: '0.48', reason: 'mio 0.8 still needs it; gone with tokio 1.39', until: '2099-12-31', from: 'deny.toml' }],
+  },
+];
+
+const FLEET_PINNING: PinningResult[] = [
+  {
+    root: 'Cargo.toml',
+    lockfile: 'Cargo.lock',
+    members: ['fleet-api', 'fleet-cli'],
+    missingMembers: [],
+    findings: [
+      { kind: 'not-inherited', file: 'crates/api/Cargo.toml', line: 9, crate: 'tokio', member: 'fleet-api', message: 'tokio is declared here with its own requirement; the workspace pins it in the plan: inherit it', suggestion: 'tokio = { workspace = true }' },
+      { kind: 'unbounded-requirement', file: 'crates/cli/Cargo.toml', line: 12, crate: 'reqwest', member: 'fleet-cli', message: 'requirement "*" admits every future release, breaking ones included', suggestion: 'version = "0.11"' },
+      { kind: 'git-without-rev', file: 'crates/api/Cargo.toml', line: 14, crate: 'tower-http', member: 'fleet-api', message: 'git dependency without rev or tag: every cargo update may move it', suggestion: null },
+      { kind: 'unused-workspace-dependency', file: 'Cargo.toml', line: 10, crate: 'anyhow', member: null, message: 'no member uses the workspace entry anyhow', suggestion: null },
+    ],
+    notChecked: [],
+    plan: {
+      notPlanned: null,
+      block: '[workspace.dependencies]\nbase64 = "0.21"\nhttp = "1.1"\nreqwest = "0.11"\ntokio = { version = "1.38", features = ["macros", "rt-multi-thread", "net", "time", "sync"] }\n',
+      entries: [
+        { key: 'base64', crate: 'base64', requirement: '0.21', locked: '0.21.7', toml: 'base64 = "0.21"', existing: false, members: ['fleet-api', 'fleet-cli'] },
+        { key: 'http', crate: 'http', requirement: '1.1', locked: '1.1.0', toml: 'http = "1.1"', existing: true, members: [] },
+        { key: 'reqwest', crate: 'reqwest', requirement: '0.11', locked: '0.11.27', toml: 'reqwest = "0.11"', existing: false, members: ['fleet-cli'] },
+        { key: 'tokio', crate: 'tokio', requirement: '1.38', locked: '1.38.0', toml: 'tokio = { version = "1.38", features = ["macros", "rt-multi-thread", "net", "time", "sync"] }', existing: false, members: ['fleet-api'] },
+      ],
+      skipped: [{ crate: 'tower-http', file: 'crates/api/Cargo.toml', line: 14, reason: 'a git dependency without rev or tag: pin it first' }],
+      patches: [
+        { file: 'Cargo.toml', diff: WORKSPACE_DIFF },
+        { file: 'crates/api/Cargo.toml', diff: API_DIFF },
+      ],
+      diff: WORKSPACE_DIFF + API_DIFF,
+    },
+  },
+];
+
+const FLEET_TOOLCHAINS: ToolchainReport = {
+  latestStable: { version: '1.95.0', date: '2099-05-28' },
+  findings: [
+    { kind: 'rust-toolchain', file: 'rust-toolchain.toml', line: 2, image: null, current: '1.93.0', latest: '1.95.0', behind: 2, update: null, flagged: false, newValue: '1.95.0', edit: { line: 2, column: 12, old: '1.93.0', new: '1.95.0' }, message: 'rust-toolchain.toml:2: channel 1.93.0 is 2 releases behind the latest stable 1.95.0' },
+    { kind: 'rust-image', file: 'Dockerfile', line: 3, image: 'rust', current: '1.75-alpine', latest: '1.95.0', behind: 20, update: null, flagged: true, newValue: '1.95-alpine', edit: { line: 1, column: 17, old: '1.75-alpine', new: '1.95-alpine' }, message: 'Dockerfile:3: rust:1.75-alpine is 20 releases behind the latest stable 1.95.0: use rust:1.95-alpine' },
+    { kind: 'base-image', file: 'compose.yaml', line: 4, image: 'postgres', current: '16.0-alpine', latest: '16.4-alpine', behind: null, update: 'minor', flagged: true, newValue: '16.4-alpine', edit: { line: 4, column: 21, old: '16.0-alpine', new: '16.4-alpine' }, message: 'compose.yaml:4: postgres:16.0-alpine has a minor update: postgres:16.4-alpine' },
+    { kind: 'base-image', file: 'compose.yaml', line: 9, image: 'redis', current: '7.2.5', latest: '7.2.5', behind: null, update: null, flagged: false, newValue: null, edit: null, message: 'compose.yaml:9: redis:7.2.5 is the newest 7.2.5-style tag' },
+  ],
+  notChecked: [
+    { file: 'compose.yaml', line: 12, subject: 'nginx:latest', reason: 'tag is not a version' },
+    { file: 'deploy/api.yaml', line: 21, subject: 'ghcr.io/acme/fleet-api:main', reason: 'the registry answered 401: no credentials for ghcr.io' },
+  ],
+};
+
+const REQ = { inheritedFrom: null, notCovered: null, index: { checked: true }, msrvLimited: false } as const;
+
+const MANIFEST_SCAN: ManifestScan = {
+  workspaces: [{ root: 'Cargo.toml', members: ['gateway', 'xtask'], missingMembers: [] }],
+  requirements: [
+    { ...REQ, member: 'gateway', file: 'gateway/Cargo.toml', line: 7, key: 'serde', name: 'serde', kind: 'normal', target: null, requirement: '1', status: 'ok', newest: '1.0.210', latest: '1.0.210', outdated: false, advisories: [] },
+    {
+      ...REQ, member: 'gateway', file: 'gateway/Cargo.toml', line: 9, key: 'hyper', name: 'hyper', kind: 'normal', target: null, requirement: '=0.14.27', status: 'vulnerable', newest: '0.14.27', latest: '1.3.1', outdated: true,
+      advisories: [{ id: 'RUSTSEC-2099-0001', kind: 'vulnerability', severity: 'critical', title: 'Out-of-bounds write in hyper client when reading chunked responses', affectsNewest: true, affectedVersions: ['0.14.27'] }],
+    },
+    {
+      ...REQ, member: 'gateway', file: 'gateway/Cargo.toml', line: 10, key: 'rustls-pki-types', name: 'rustls-pki-types', kind: 'normal', target: null, requirement: '>=0.8', status: 'maybe-vulnerable', newest: '1.8.0', latest: '1.8.0', outdated: false,
+      advisories: [{ id: 'RUSTSEC-2099-0011', kind: 'vulnerability', severity: 'medium', title: 'PEM parser accepts trailing garbage after the end marker', affectsNewest: false, affectedVersions: ['0.8.0', '0.8.1'] }],
+    },
+    { ...REQ, member: 'gateway', file: 'gateway/Cargo.toml', line: 13, key: 'tokio', name: 'tokio', kind: 'dev', target: null, requirement: '1.38', status: 'ok', newest: '1.38.1', latest: '1.38.1', outdated: false, advisories: [] },
+    { ...REQ, member: 'gateway', file: 'gateway/Cargo.toml', line: 16, key: 'winapi', name: 'winapi', kind: 'normal', target: 'cfg(windows)', requirement: '0.3', status: 'ok', newest: '0.3.9', latest: '0.3.9', outdated: false, advisories: [] },
+    {
+      ...REQ, member: 'xtask', file: 'tools/xtask/Cargo.toml', line: 7, key: 'internal-util', name: 'internal-util', kind: 'normal', target: null, requirement: null, status: 'not-covered', newest: null, latest: null, outdated: null,
+      notCovered: { reason: 'path', message: 'a path dependency (../internal-util): not on crates.io' }, index: { checked: false, reason: 'not-covered', message: 'a path dependency is not looked up' }, advisories: [],
+    },
+  ],
+  errors: [{ file: 'tools/broken/Cargo.toml', line: 4, field: 'dependencies.serde', message: 'expected a version string or a table, found an integer' }],
+  index: { checked: true },
+  counts: { requirements: 6, vulnerable: 1, maybeVulnerable: 1, outdated: 1, noMatchingVersion: 0, notCovered: 1, notChecked: 0 },
+};
+
+/** The hand-written runbook checks, for the tests' expectations. */
+export const RUNBOOK = {
+  scopes: SCOPES,
+  duplicatesExplained: EXPLAINED,
+  allowedDuplicates: ALLOWED,
+  duplicatePolicyProblems: [
+    { problem: 'expired', name: 'base64', version: '0.13', reason: 'Waiting for reqwest 0.12', until: '2099-01-31', from: 'cratewatch.toml' },
+    { problem: 'unused', name: 'nix', version: null, reason: 'Old exception for the signal handler', until: null, from: 'deny.toml' },
+  ] satisfies NonNullable<LockfileResult['duplicatePolicyProblems']>,
+  pinning: FLEET_PINNING,
+  workspaceDiff: WORKSPACE_DIFF,
+  apiDiff: API_DIFF,
+  toolchains: FLEET_TOOLCHAINS,
+  manifestScan: MANIFEST_SCAN,
+  edgePinning: [
+    {
+      root: 'Cargo.toml',
+      lockfile: null,
+      members: ['gateway', 'xtask'],
+      missingMembers: [],
+      findings: [{ kind: 'unbounded-requirement', file: 'gateway/Cargo.toml', line: 10, crate: 'rustls-pki-types', member: 'gateway', message: 'requirement ">=0.8" has no upper bound', suggestion: 'rustls-pki-types = "0.8"' }],
+      notChecked: ['stale lower bounds: there is no Cargo.lock to compare with'],
+      plan: { notPlanned: 'there is no Cargo.lock: the plan pins the locked versions', block: '', entries: [], skipped: [], patches: [], diff: '' },
+    },
+  ] satisfies PinningResult[],
+  edgeToolchains: {
+    latestStable: null,
+    findings: [],
+    notChecked: [{ file: 'Dockerfile', line: 1, subject: 'rust:1.80-slim', reason: 'the stable channel manifest could not be fetched: HTTP 503' }],
+  } satisfies ToolchainReport,
+};
+
+/** fleet-api's runbook checks: scopes on its findings, duplicates explained and its policy, pinning, toolchains. */
+function addFleetChecks(result: ScanResult): void {
+  const lockfile = result.lockfiles[0]!;
+  for (const finding of lockfile.findings) finding.scope = SCOPES[finding.package.name] ?? null;
+  // The allowed duplicate leaves the plain list and the counts, as the policy takes it out.
+  const allowedNames = new Set(ALLOWED.map((d) => d.name));
+  const before = lockfile.duplicates.length;
+  lockfile.duplicates = lockfile.duplicates.filter((d) => !allowedNames.has(d.name));
+  lockfile.counts.duplicates -= before - lockfile.duplicates.length;
+  result.counts.duplicates -= before - lockfile.duplicates.length;
+  lockfile.duplicatesExplained = EXPLAINED;
+  lockfile.allowedDuplicates = ALLOWED;
+  lockfile.duplicatePolicyProblems = RUNBOOK.duplicatePolicyProblems;
+  result.pinning = FLEET_PINNING;
+  result.toolchains = FLEET_TOOLCHAINS;
+}
+
+/** A result as stored before the runbook checks: none of their fields. */
+function withoutRunbookChecks(result: ScanResult): void {
+  delete result.pinning;
+  delete result.pinningErrors;
+  delete result.manifestScan;
+  delete result.toolchains;
+  for (const lockfile of result.lockfiles) {
+    for (const finding of [...lockfile.findings, ...lockfile.ignored]) delete finding.scope;
+    delete lockfile.duplicatesExplained;
+    delete lockfile.allowedDuplicates;
+    delete lockfile.duplicatePolicyProblems;
+  }
+}
+
+/**
+ * Edits a repository's latest result where the store keeps it: latest.json, the history
+ * entry of the same scan, and the summary row's counts.
+ */
+async function reviseLatest(results: string, name: string, edit: (result: ScanResult) => void): Promise<void> {
+  const latestPath = join(results, name, 'latest.json');
+  const result = JSON.parse(await readFile(latestPath, 'utf8')) as ScanResult;
+  edit(result);
+  const text = `${JSON.stringify(result)}\n`;
+  await writeFile(latestPath, text);
+  const historyDir = join(results, name, 'history');
+  for (const file of await readdir(historyDir)) {
+    const kept = JSON.parse(await readFile(join(historyDir, file), 'utf8')) as ScanResult;
+    if (kept.scannedAt === result.scannedAt) await writeFile(join(historyDir, file), text);
+  }
+  const indexPath = join(results, 'index.json');
+  const index = JSON.parse(await readFile(indexPath, 'utf8')) as SummaryIndex;
+  for (const row of index.repositories) {
+    if (row.name !== name) continue;
+    row.counts = result.counts;
+    row.status = result.status;
+  }
+  await writeFile(indexPath, `${JSON.stringify(index)}\n`);
 }
 
 /**

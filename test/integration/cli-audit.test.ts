@@ -182,10 +182,11 @@ describe('cratewatch audit table output', () => {
     expect((JSON.parse(json.stdout) as ScanResult).lockfiles[0]!.index).toEqual({ checked: false, reason: 'offline' });
   });
 
-  it('lists thiserror under duplicates with the crate that pulls in each version', async () => {
+  it('lists thiserror under duplicates with the crate that pulls in each version, and what unifying them removes', async () => {
     const run = await runCli(['audit', '--offline', V3, '--db', DB_DIR]);
-    expect(run.stdout).toContain('  duplicates (2)\n');
-    expect(run.stdout).toContain('  thiserror: 1.0.69 (my-app 0.1.0); 2.0.12 (my-lib 0.1.0)\n');
+    expect(run.stdout).toContain('  duplicates (2), most packages removed first\n');
+    expect(run.stdout).toContain('  thiserror 1.0.69 (my-app), 2.0.12 (my-lib) → 2.0.12; unifying removes 2 packages\n');
+    expect(run.stdout).toContain('    disappear: thiserror 1.0.69, thiserror-impl 1.0.69\n');
   });
 
   it.each(['v1', 'v2', 'v4'])('exits 1 with the same 10 findings when the %s lockfile is audited', async (format) => {

@@ -39,6 +39,24 @@ const WORKSPACE = {
 
 const V1_LOCK = fixtureText('v1.Cargo.lock');
 
+const DOCKERFILE = 'FROM rust:1.75-alpine AS build\nFROM postgres:16.0-alpine\n';
+const TOOLCHAIN_TOML = '[toolchain]\nchannel = "1.75.0"\n';
+/** A workspace with toolchain files where the check reads them, in skipped folders, and one too large to be one. */
+const TOOLCHAINS = {
+  'Cargo.toml': member('tooled'),
+  'Cargo.lock': LOCK,
+  'Dockerfile': DOCKERFILE,
+  'rust-toolchain.toml': TOOLCHAIN_TOML,
+  'docker/api.Dockerfile': DOCKERFILE,
+  'deploy/k8s/api.yaml': 'apiVersion: v1\nkind: Pod\n',
+  'compose.yaml': 'services:\n  db:\n    image: postgres:16.0\n',
+  'Dockerfile.md': '# not a Dockerfile\n',
+  '.github/workflows/ci.yaml': 'on: push\n',
+  'target/Dockerfile': DOCKERFILE,
+  'vendor/x/rust-toolchain': 'nightly\n',
+  'huge/Dockerfile': `FROM rust:1.75\n${'#'.repeat(1_000_100)}\n`,
+};
+
 /** Symbolic links (git mode 120000) to lockfiles, through a linked folder, and ones that lead nowhere. */
 const LINKED: Record<string, FakeFile> = {
   'Cargo.toml': WORKSPACE_TOML,
@@ -74,6 +92,7 @@ beforeAll(async () => {
       },
       { fullName: 'acme/secret', private: true, files: { 'Cargo.lock': LOCK, 'Cargo.toml': member('secret') } },
       { fullName: 'acme/links', files: LINKED },
+      { fullName: 'acme/tooled', files: TOOLCHAINS },
     ],
     { token: TOKEN },
   );
@@ -120,6 +139,20 @@ describe('GithubRepoSource', () => {
         (p) => `/repos/acme/workspace/contents/${p}?ref=${sha}`,
       ),
     );
+  });
+
+  it('discovers the toolchain files outside skipped folders, leaving out one over the limit without downloading it', async () => {
+    const snapshot = await source().fetchRepository(repo('acme/tooled'));
+    expect(paths(snapshot.toolchainFiles)).toEqual(['Dockerfile', 'compose.yaml', 'rust-toolchain.toml', 'docker/api.Dockerfile', 'deploy/k8s/api.yaml']);
+    expect(snapshot.toolchainFiles[0]!.text).toBe(DOCKERFILE);
+    expect(snapshot.toolchainFiles[2]!.text).toBe(TOOLCHAIN_TOML);
+    expect(paths(snapshot.manifests)).toEqual(['Cargo.toml']);
+    expect(server.requests.some((r) => r.path.includes('huge'))).toBe(false);
+  });
+
+  it('reads no toolchain file when lockfiles and manifests are configured (the tree is not listed)', async () => {
+    const snapshot = await source().fetchRepository(repo('acme/tooled', { lockfiles: ['Cargo.lock'], manifests: ['Cargo.toml'] }));
+    expect(snapshot.toolchainFiles).toEqual([]);
   });
 
   it('sends the API version, the SHA, JSON or raw media type and the user agent, and no Authorization without a token', async () => {

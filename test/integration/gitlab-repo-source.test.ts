@@ -49,6 +49,21 @@ const PROJECTS: FakeGitlabProject[] = [
   },
 ];
 
+const DOCKERFILE = 'FROM rust:1.75-alpine AS build\nFROM postgres:16.0-alpine\n';
+PROJECTS.push({
+  path: 'acme/tooled',
+  files: {
+    'Cargo.toml': member('tooled'),
+    'Cargo.lock': LOCK,
+    'Dockerfile': DOCKERFILE,
+    'rust-toolchain': '1.75.0\n',
+    'k8s/db.yml': 'apiVersion: v1\nkind: Pod\n',
+    'target/Dockerfile': DOCKERFILE,
+    // GitLab's tree gives no sizes: this one is found too large while it downloads.
+    'big/Dockerfile': `FROM rust:1.75\n${'#'.repeat(1_000_100)}\n`,
+  },
+});
+
 let server: GitlabServer;
 
 beforeAll(async () => {
@@ -94,6 +109,16 @@ describe('GitlabRepoSource', () => {
     expect(pages.slice(1).every((p) => p.includes('page_token='))).toBe(true);
     expect(asked).toContain(`/api/v4/projects/${id}/repository/files/examples%2Fdemo%2FCargo.lock/raw?ref=${sha}`);
     expect(server.requests.every((r) => r.headers['private-token'] === undefined)).toBe(true);
+  });
+
+  it('discovers the toolchain files outside skipped folders and leaves out one too large to be one', async () => {
+    const snapshot = await source().fetchRepository(repo('acme/tooled'));
+    expect(snapshot.toolchainFiles).toEqual([
+      { path: 'Dockerfile', text: DOCKERFILE },
+      { path: 'rust-toolchain', text: '1.75.0\n' },
+      { path: 'k8s/db.yml', text: 'apiVersion: v1\nkind: Pod\n' },
+    ]);
+    expect(paths(snapshot.lockfiles)).toEqual(['Cargo.lock']);
   });
 
   it('follows X-Next-Page when the server pages by number', async () => {

@@ -66,6 +66,25 @@ describe('LocalRepoSource', () => {
     expect(snapshot.policyFiles).toEqual([{ path: '.cargo/audit.toml', text: AUDIT_TOML }]);
   });
 
+  it('discovers toolchain files outside skipped folders, leaving out one over the size limit', async () => {
+    const dockerfile = 'FROM rust:1.75-alpine\n';
+    const root = await tree(join(dir, 'tooled'), {
+      ...WORKSPACE,
+      Dockerfile: dockerfile,
+      'rust-toolchain.toml': '[toolchain]\nchannel = "1.75.0"\n',
+      'deploy/compose.yaml': 'services:\n  db:\n    image: postgres:16.0\n',
+      'target/Dockerfile': dockerfile,
+      'node_modules/x/Dockerfile': dockerfile,
+      'big/Dockerfile': `${dockerfile}${'#'.repeat(20_000)}\n`,
+    });
+    const snapshot = await source(10_000).fetchRepository(repo(root, { lockfiles: null, manifests: null }));
+    expect(snapshot.toolchainFiles).toEqual([
+      { path: 'Dockerfile', text: dockerfile },
+      { path: 'rust-toolchain.toml', text: '[toolchain]\nchannel = "1.75.0"\n' },
+      { path: 'deploy/compose.yaml', text: 'services:\n  db:\n    image: postgres:16.0\n' },
+    ]);
+  });
+
   it('finds the commit in packed-refs after git gc, and a detached HEAD without a branch', async () => {
     const packed = await tree(join(dir, 'packed'), {
       'Cargo.lock': LOCK,

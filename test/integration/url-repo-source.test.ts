@@ -55,6 +55,7 @@ describe('UrlRepoSource', () => {
       lockfiles: [{ path: 'Cargo.lock', text: LOCK }],
       manifests: [],
       policyFiles: [],
+      toolchainFiles: [],
     });
     expect((await source().fetchRepository(repo(`${base}/artifacts/app.lock`))).lockfiles[0]!.path).toBe('app.lock');
     expect((await source().fetchRepository(repo(`${base}/`))).lockfiles[0]!.path).toBe('Cargo.lock');

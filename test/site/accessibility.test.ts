@@ -24,6 +24,8 @@ const PAGES: Record<string, string> = {
   'repository-history': `/repos/${F.history}/`,
   'repository-error': `/repos/${F.vanished}/`,
   'repository-empty': `/repos/${F.empty}/`,
+  'repository-runbook': `/repos/${F.runbook}/`,
+  'repository-manifests': `/repos/${F.manifestOnly}/`,
   advisories: '/advisories/',
   advisory: '/advisories/RUSTSEC-2099-0001/',
   'advisory-hostile': `/advisories/${XSS_ADVISORY}/`,

@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('the overview', () => {
-  const WORST_FIRST = ['archived-tool', 'broken-lock', 'ghost-service', 'payments-api', 'xss-target', 'ledger-core', 'metrics-agent', 'empty-repo', 'docs-site'];
+  const WORST_FIRST = ['archived-tool', 'broken-lock', 'ghost-service', 'payments-api', 'xss-target', 'ledger-core', 'fleet-api', 'edge-gateway', 'metrics-agent', 'empty-repo', 'docs-site'];
 
   it('lists every repository worst first, each with its status', async () => {
     const { page, problems } = await load('/');
@@ -90,7 +90,7 @@ describe('the overview', () => {
   it('sums up the portfolio and draws each repository’s trend', async () => {
     const { page } = await load('/');
     const lead = (await main(page).locator('p.lead').textContent())!.replace(/\s+/g, ' ');
-    expect(lead).toContain('9 repositories: 3 could not be scanned, 3 failing, 1 with warnings, 1 scanned nothing, 1 clean.');
+    expect(lead).toContain('11 repositories: 3 could not be scanned, 5 failing, 1 with warnings, 1 scanned nothing, 1 clean.');
     const table = main(page).getByRole('table', { name: 'Repositories, worst first' });
     const ledgerRow = table.getByRole('row').filter({ has: page.getByRole('link', { name: 'ledger-core', exact: true }) });
     await expect(ledgerRow.getByRole('img').getAttribute('aria-label')).resolves.toBe('Open findings over 3 scans: from 1 to 2, at most 2');

@@ -111,3 +111,47 @@ describe('auditRepositoryFiles', () => {
     expect((error as ConfigError).message).toBe('.cargo/audit.toml:2 (field `advisories.ignore`): expected a list of advisory ids');
   });
 });
+
+describe('the repository checks besides the lockfiles', () => {
+  const WORKSPACE = '[workspace]\nmembers = ["app"]\n';
+  const app = (deps: string) => `[package]\nname = "app"\nversion = "0.1.0"\n\n[dependencies]\n${deps}`;
+  /** hyper 0.14.27 (affected by RUSTSEC-2099-0001) and 0.14.28 (patched), neither yanked. */
+  const HYPER_INDEX: IndexSource = {
+    lookup: async (name) => (name === 'hyper' ? { kind: 'found', versions: ['0.14.27', '0.14.28'].map((version) => ({ version, yanked: false, rustVersion: null })) } : { kind: 'gone', status: 404 }),
+  };
+  const APP_LOCK = `version = 3\n\n[[package]]\nname = "app"\nversion = "0.1.0"\ndependencies = ["hyper"]\n\n[[package]]\nname = "hyper"\nversion = "0.14.28"\nsource = "${CRATES_IO}"\n`;
+
+  it('audits a lone lockfile without pinning, manifest scan or toolchains, as before', async () => {
+    const result = await audit({ lockfiles: [{ path: 'Cargo.lock', text: CLEAN_LOCK }] });
+    expect([result.pinning, result.manifestScan, result.toolchains]).toEqual([undefined, undefined, undefined]);
+    expect(result.status).toBe('clean');
+  });
+
+  it('checks the pins of the workspace root beside the lockfile, and warns on a finding', async () => {
+    const result = await audit({
+      lockfiles: [{ path: 'Cargo.lock', text: APP_LOCK }],
+      manifests: [{ path: 'Cargo.toml', text: WORKSPACE }, { path: 'app/Cargo.toml', text: app('hyper = "*"\n') }],
+    });
+    expect(result.pinning!.map((p) => [p.root, p.lockfile, p.findings.map((f) => `${f.file}:${f.line} ${f.kind}`)])).toEqual([['Cargo.toml', 'Cargo.lock', ['app/Cargo.toml:6 unbounded-requirement']]]);
+    expect(result.lockfiles[0]!.status).toBe('clean');
+    expect(result.status).toBe('warnings');
+  });
+
+  it('fails a repository without Cargo.lock whose requirement admits only an affected version, as the lockfile finding would', async () => {
+    const result = await audit({ manifests: [{ path: 'Cargo.toml', text: WORKSPACE }, { path: 'app/Cargo.toml', text: app('hyper = "=0.14.27"\n') }] }, { index: HYPER_INDEX });
+    expect(result.manifestScan!.requirements.map((r) => [r.key, r.status])).toEqual([['hyper', 'vulnerable']]);
+    expect(result.status).toBe('failing');
+  });
+
+  it('warns on a repository without Cargo.lock whose requirement only may let an affected version in', async () => {
+    const result = await audit({ manifests: [{ path: 'Cargo.toml', text: WORKSPACE }, { path: 'app/Cargo.toml', text: app('hyper = "0.14"\n') }] }, { index: HYPER_INDEX });
+    expect(result.manifestScan!.requirements.map((r) => [r.key, r.status])).toEqual([['hyper', 'maybe-vulnerable']]);
+    expect(result.status).toBe('warnings');
+  });
+
+  it('reports a workspace root that cannot be resolved as a pinning error with file and line, and warns', async () => {
+    const result = await audit({ lockfiles: [{ path: 'Cargo.lock', text: APP_LOCK }], manifests: [{ path: 'Cargo.toml', text: WORKSPACE }, { path: 'app/Cargo.toml', text: app('hyper = 1\n') }] });
+    expect(result.pinningErrors).toEqual([{ root: 'Cargo.toml', file: 'app/Cargo.toml', line: 6, field: expect.any(String), message: expect.any(String) }]);
+    expect(result.status).toBe('warnings');
+  });
+});

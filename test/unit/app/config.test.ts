@@ -41,7 +41,10 @@ describe('loadConfig', () => {
         index: 'https://index.crates.io/',
         githubApi: 'https://api.github.com',
         gitlabApi: 'https://gitlab.com/api/v4',
+        rustChannel: 'https://static.rust-lang.org/dist/channel-rust-stable.toml',
+        registries: {},
       },
+      toolchains: { maxReleasesBehind: 6, baseImages: true },
       tokens: { github: null, gitlab: null },
       concurrency: 4,
       indexConcurrency: 16,
@@ -64,6 +67,15 @@ github_api = "https://github.example.com/api/v3"
 gitlab_api = "https://gitlab.example.com/api/v4"
 github_token = "gh-file"
 gitlab_token = "gl-file"
+rust_channel = "http://127.0.0.1:8081/dist/channel-rust-stable.toml"
+
+[sources.registries]
+"docker.io" = "https://mirror.example.com/"
+"registry.example.com:5000" = "http://127.0.0.1:5000"
+
+[toolchains]
+max_releases_behind = 3
+base_images = false
 
 [alerts]
 threshold = "high"
@@ -131,7 +143,10 @@ path = "../checkouts/app"
       index: 'http://127.0.0.1:8080/index/',
       githubApi: 'https://github.example.com/api/v3',
       gitlabApi: 'https://gitlab.example.com/api/v4',
+      rustChannel: 'http://127.0.0.1:8081/dist/channel-rust-stable.toml',
+      registries: { 'docker.io': 'https://mirror.example.com/', 'registry.example.com:5000': 'http://127.0.0.1:5000' },
     });
+    expect(config.toolchains).toEqual({ maxReleasesBehind: 3, baseImages: false });
     expect(config.tokens).toEqual({ github: 'gh-file', gitlab: 'gl-file' });
     expect(config.alerts).toEqual({ threshold: 'high', unscored: true, recipients: ['team@example.com', 'oncall@example.org'] });
     expect(config.schedule).toEqual({ expression: 'cron(0 6 * * ? *)', timezone: 'Europe/Berlin' });
@@ -315,6 +330,35 @@ deny = ["all"]
     ]);
     expect(error.message).toMatch(/^cratewatch\.toml has 9 problems:\n {2}cratewatch\.toml:1 \(field `concurrency`\): expected an integer from 1 to 64, got the integer 100\n/);
     expect(error.message.split('\n')).toHaveLength(10);
+  });
+
+  it('reports bad toolchain settings and registry entries with their line and field', () => {
+    const text = `[sources]
+rust_channel = "ftp://example.com/channel.toml"
+
+[sources.registries]
+"not a host" = "https://mirror.example.com"
+"ghcr.io" = "ghcr.io"
+
+[toolchains]
+max_releases_behind = -1
+base_images = "yes"
+
+[[repositories]]
+name = "ripgrep"
+github = "BurntSushi/ripgrep"
+`;
+    const error = problemsOf(text);
+    expect(error.problems.map((p) => [p.location.line, p.location.field])).toEqual([
+      [2, 'sources.rust_channel'],
+      [5, 'sources.registries.not a host'],
+      [6, 'sources.registries.ghcr.io'],
+      [9, 'toolchains.max_releases_behind'],
+      [10, 'toolchains.base_images'],
+    ]);
+    expect(error.problems[1]!.message).toContain('expected a registry host as image names write it, like "docker.io"');
+    expect(error.problems[2]!.message).toContain(`expected an http(s) URL of a registry's Docker Registry HTTP API v2, like "https://mirror.example.com", got "ghcr.io"`);
+    expect(error.problems[3]!.message).toContain('expected an integer from 0 to 100, got the integer -1');
   });
 
   it('reports a TOML syntax error as its one problem, with line and column', () => {
