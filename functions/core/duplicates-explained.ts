@@ -4,10 +4,9 @@
 // how many packages leave the lockfile once they are unified.
 import semver from 'semver';
 import { compareVersions } from './advisory-ranges.ts';
-import type { DependencyKind } from './cargo-manifest.ts';
 import { admits, caretOnMinor } from './cargo-req-range.ts';
-import type { PathStep } from './dependency-paths.ts';
 import type { LockedPackage, Lockfile } from './lockfile.ts';
+import type { ExplainedDuplicate, Pin, PinWay, Relation, UnifyStep, Way } from './result.ts';
 import type { DependencyLookup, IndexReleaseDeps } from './ports.ts';
 import type { ResolvedDependency, Workspace } from './workspace-members.ts';
 
@@ -17,88 +16,8 @@ import type { ResolvedDependency, Workspace } from './workspace-members.ts';
  */
 export type DependencyIndex = (crate: string, on: string) => DependencyLookup | undefined;
 
-/** A package that depends on one version of a duplicated crate. */
-export type Pin =
-  /** A workspace member (or another path package) of the lockfile. */
-  | {
-      kind: 'member';
-      member: string;
-      /** The member's Cargo.toml and the line of the dependency entry; null when the manifests were not given or do not have it. */
-      file: string | null;
-      line: number | null;
-      /** The requirement Cargo uses (the workspace table's when inherited); null when not known or a path/git dependency. */
-      requirement: string | null;
-      dependencyKind: DependencyKind | null;
-      target: string | null;
-      /** The `[workspace.dependencies]` entry a `workspace = true` line inherits: where the requirement is written. */
-      inheritedFrom: { file: string; line: number } | null;
-    }
-  /** A crate of the lockfile. */
-  | {
-      kind: 'crate';
-      name: string;
-      version: string;
-      source: string | null;
-      /** Its requirement on the duplicated crate, from the index's `deps[].req`; null when not known. */
-      requirement: string | null;
-    };
-
-/** What has to happen to a pin for the older version to go. */
-export type Way =
-  /** The requirement already admits the version the others use: nothing to move. */
-  | { kind: 'admits' }
-  /** A member: change the requirement at `file:line` to `suggested`. */
-  | { kind: 'edit'; file: string; line: number; suggested: string }
-  /** A crate: its smallest release that allows the version the others use; `requirement` null when that release no longer depends on the crate at all. */
-  | { kind: 'release'; version: string; requirement: string | null; compatible: boolean }
-  /** A crate: none of its releases allows it yet. `newest` is its newest release. */
-  | { kind: 'no-release'; newest: string | null }
-  | { kind: 'unknown'; reason: string };
-
-export interface PinWay {
-  pin: Pin;
-  way: Way;
-}
-
-export type Relation = 'semver-compatible' | 'semver-incompatible' | 'other-source';
-
-/** How one older version goes away: unified into the duplicate's target. */
-export interface UnifyStep {
-  version: string;
-  source: string | null;
-  relation: Relation;
-  /**
-   * `ready`: every pin admits the target, so `command` unifies; `blocked`: some pin must
-   * move first (see `pins`), and always for `other-source`; `unknown`: some requirement is
-   * not known and none blocks.
-   */
-  status: 'ready' | 'blocked' | 'unknown';
-  /** `cargo update -p NAME@OLD` for a semver-compatible version; `… --precise TARGET` for another line once ready; null otherwise. */
-  command: string | null;
-  pins: PinWay[];
-  /** Packages that leave the lockfile when this version alone is unified (itself included). */
-  disappear: number;
-}
-
-export interface ExplainedVersion {
-  version: string;
-  source: string | null;
-  pinnedBy: Pin[];
-}
-
-export interface ExplainedDuplicate {
-  name: string;
-  /** The version the others unify into: the newest (of the last source in Cargo's order). */
-  target: { version: string; source: string | null };
-  /** Every version, ascending (within one version, sources in Cargo's order). */
-  versions: ExplainedVersion[];
-  /** One per version other than the target, ascending. */
-  steps: UnifyStep[];
-  /** Packages that leave the lockfile when every older version is unified into the target. */
-  disappear: number;
-  /** Those packages, by name then version. */
-  disappearing: PathStep[];
-}
+// The explanation's types are the result document's (result.ts): what is computed here is stored as it is.
+export type { Pin, Way, PinWay, Relation, UnifyStep, ExplainedVersion, ExplainedDuplicate } from './result.ts';
 
 /** A crate whose index file tells how to unify a duplicate: ask `IndexDependencySource` for these. */
 export interface IndexQuery {

@@ -5,70 +5,15 @@ import semver from 'semver';
 import { compareVersions, isAffected, rangeContains, type AffectedRange } from './advisory-ranges.ts';
 import type { Advisory, AdvisoryDb } from './advisory.ts';
 import { kindOf, severityOf } from './audit.ts';
-import type { DependencyKind } from './cargo-manifest.ts';
 import { admits, lowerBound } from './cargo-req-range.ts';
 import { CRATES_IO_REGISTRY, CRATES_IO_SPARSE } from './lockfile.ts';
 import { parseRustVersion } from './outdated.ts';
-import type { FindingKind } from './policy.ts';
 import type { CrateLookup } from './ports.ts';
-import type { Severity } from './severity.ts';
+import type { NotCoveredRequirement, RequirementAdvisory, RequirementCheck, RequirementIndexState, RequirementStatus } from './result.ts';
 import type { ResolvedDependency, Workspace, WorkspaceMember } from './workspace-members.ts';
 
-export type RequirementStatus = 'vulnerable' | 'maybe-vulnerable' | 'ok' | 'no-matching-version' | 'not-covered';
-
-export interface RequirementAdvisory {
-  id: string;
-  kind: FindingKind;
-  severity: Severity;
-  title: string;
-  /** Whether the newest admitted version is affected; null when the index was not checked. */
-  affectsNewest: boolean | null;
-  /** The published, non-yanked admitted versions it affects, ascending; null when the index was not checked (the advisory was matched on ranges alone). */
-  affectedVersions: string[] | null;
-}
-
-export type RequirementIndexState =
-  | { checked: true }
-  | { checked: false; reason: 'offline' | 'not-in-index' | 'index-failed' | 'not-covered'; message: string };
-
-export interface NotCoveredRequirement {
-  reason: 'path' | 'git' | 'other-registry' | 'patched';
-  message: string;
-}
-
-/** One requirement of one member, checked without a lockfile. */
-export interface RequirementCheck {
-  /** The member's package name. */
-  member: string;
-  /** The member's manifest (repository-relative) and the entry's line in it. */
-  file: string;
-  line: number;
-  /** The key the member writes (the name its code uses). */
-  key: string;
-  /** The package it names (`package = …` when renamed). */
-  name: string;
-  kind: DependencyKind;
-  /** `cfg(windows)` or a triple for `[target.….dependencies]`; null otherwise. */
-  target: string | null;
-  /** The requirement (inheritance applied); `*` when a registry entry gives none, as Cargo reads it; null when not covered and none is written. */
-  requirement: string | null;
-  /** The `[workspace.dependencies]` entry the requirement comes from; null when the member writes its own. */
-  inheritedFrom: { file: string; line: number } | null;
-  status: RequirementStatus;
-  /** Why crates.io advisories and the index say nothing of it; null when covered. */
-  notCovered: NotCoveredRequirement | null;
-  /** Whether newest, latest and outdated come from the index. */
-  index: RequirementIndexState;
-  /** The newest published, non-yanked version it admits (within the member's `rust-version` when one fits): what `cargo update` picks. */
-  newest: string | null;
-  /** The newest release (within the `rust-version` when one fits). */
-  latest: string | null;
-  /** True when `latest` is beyond what the requirement admits; null when not checked. */
-  outdated: boolean | null;
-  /** True when the member's `rust-version` kept `newest` or `latest` below a newer release. */
-  msrvLimited: boolean;
-  advisories: RequirementAdvisory[];
-}
+// The checks' types are the result document's (result.ts): what is computed here is stored as it is.
+export type { RequirementStatus, RequirementAdvisory, RequirementIndexState, NotCoveredRequirement, RequirementCheck } from './result.ts';
 
 export interface ManifestAuditOptions {
   /** The index's answer per crate name; absent when offline. */

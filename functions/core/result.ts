@@ -176,10 +176,9 @@ export interface LockfileResult {
 
 export type { AllowanceProblem, AppliedAllowance } from './duplicate-policy.ts';
 
-// The explained duplicates and the requirement checks as results keep them: the same shapes
-// as duplicates-explained.ts and manifest-audit.ts give (the audit stores their values as
-// they are, so the compiler holds the two together), written here because those modules
-// import ports.ts and audit.ts, which import this file.
+// The explained duplicates and the requirement checks as results keep them. They are defined
+// here, where results are, and duplicates-explained.ts and manifest-audit.ts compute values of
+// these types (those modules import ports.ts and audit.ts, which import this file).
 
 /** A package that depends on one version of a duplicated crate. */
 export type Pin =
