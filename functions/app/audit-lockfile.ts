@@ -39,7 +39,6 @@ import type { Workspace } from '../core/workspace-members.ts';
 import { lockfileWorkspace } from './lockfile-scopes.ts';
 import { scanManifests } from './manifest-scan.ts';
 import { checkPins } from './pin-workspace.ts';
-import { checkToolchains } from './toolchain-check.ts';
 import { TOOL_VERSION } from './version.ts';
 
 export interface LockfileInput {
@@ -414,6 +413,8 @@ export async function auditRepositoryFiles(request: RepositoryFilesRequest): Pro
   }
   if (toolchains) {
     const sources = toolchains.sources ?? OFFLINE_TOOLCHAIN_SOURCES;
+    // Loaded only by a scan that checks toolchains: `cratewatch audit` starts without the YAML parser.
+    const { checkToolchains } = await import('./toolchain-check.ts');
     checks.toolchains = await checkToolchains([...files.manifests, ...(files.toolchainFiles ?? [])], sources, { maxReleasesBehind: toolchains.maxReleasesBehind, baseImages: toolchains.baseImages });
   }
   return auditRepository(

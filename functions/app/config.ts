@@ -9,6 +9,9 @@ import type { RepoConfig, RepoLocation } from '../core/ports.ts';
 import { DEFAULT_ADVISORY_DB_MAX_AGE_DAYS } from '../core/result.ts';
 import type { Severity } from '../core/severity.ts';
 import { formatTomlPath, indexTomlLines, parseTomlIn } from '../core/toml.ts';
+import { DEFAULT_SOURCES } from './default-sources.ts';
+
+export { DEFAULT_SOURCES };
 
 export interface Config {
   /** The configuration file, as given; `path` repositories are relative to its directory. */
@@ -55,13 +58,6 @@ export class ConfigErrors extends Error {
   }
 }
 
-export const DEFAULT_SOURCES = {
-  advisoryDb: 'https://github.com/rustsec/advisory-db/archive/refs/heads/main.tar.gz',
-  index: 'https://index.crates.io/',
-  githubApi: 'https://api.github.com',
-  gitlabApi: 'https://gitlab.com/api/v4',
-  rustChannel: 'https://static.rust-lang.org/dist/channel-rust-stable.toml',
-} as const;
 
 /** Rust pins more than this many stable releases (six weeks each) behind are flagged, unless configured. */
 export const DEFAULT_MAX_RELEASES_BEHIND = 6;

@@ -8,7 +8,7 @@ import { FsObjectStore } from '../adapters/fs-object-store.ts';
 import type { HttpClient } from '../adapters/http-client.ts';
 import { HttpAdvisoryDbSource, LocalAdvisoryDbSource } from '../adapters/rustsec-archive.ts';
 import { ObjectCompiledAdvisoryDbCache } from '../app/compiled-advisory-db.ts';
-import { DEFAULT_SOURCES } from '../app/config.ts';
+import { DEFAULT_SOURCES } from '../app/default-sources.ts';
 import { ObjectHttpCache } from '../app/object-http-cache.ts';
 import { TOOL_VERSION } from '../app/version.ts';
 import type { AdvisoryDb } from '../core/advisory.ts';
