@@ -30,6 +30,7 @@ const PAGES: Record<string, string> = {
   advisory: '/advisories/RUSTSEC-2099-0001/',
   'advisory-hostile': `/advisories/${XSS_ADVISORY}/`,
   crates: '/crates/',
+  fixes: '/fixes/',
   'crates-letter': '/crates/letter/h/',
   crate: '/crates/hyper/',
   badges: '/badges/',

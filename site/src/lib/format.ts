@@ -166,6 +166,11 @@ export function homeUrl(): string {
   return siteBase();
 }
 
+/** `/fixes/`: every upgrade ranked across the portfolio, with every place it applies to. */
+export function fixesUrl(): string {
+  return `${siteBase()}fixes/`;
+}
+
 /** `/repos/<name>/`, the bookmarkable repository page. */
 export function repoUrl(name: string): string {
   return `${siteBase()}repos/${encodeURIComponent(name)}/`;
