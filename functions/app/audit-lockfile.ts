@@ -11,7 +11,8 @@ import { parseCargoManifest } from '../core/cargo-manifest.ts';
 import { scopeOf, withScopes } from '../core/dependency-scope.ts';
 import { diffFindings } from '../core/diff.ts';
 import { applyDuplicatePolicy, type AllowanceProblem, type DuplicateAllowance } from '../core/duplicate-policy.ts';
-import { duplicateIndexQueries, explainDuplicates, type DependencyIndex } from '../core/duplicates-explained.ts';
+import { duplicateIndexQueries, explainDuplicates, releaseAllowing, type DependencyIndex } from '../core/duplicates-explained.ts';
+import { fixBlockerQueries } from '../core/fix-plan.ts';
 import { errorMessage, formatLocation, LocatedError, LockfileParseError } from '../core/errors.ts';
 import { parseLockfile, type Lockfile } from '../core/lockfile.ts';
 import { parseManifest } from '../core/manifest.ts';
@@ -26,6 +27,7 @@ import {
   staleAdvisoryDb,
   sumCounts,
   worstStatus,
+  type FixBlockerRelease,
   type LockfileResult,
   type LockfileStatus,
   type ManifestScan,
@@ -417,7 +419,7 @@ export async function auditRepositoryFiles(request: RepositoryFilesRequest): Pro
     const { checkToolchains } = await import('./toolchain-check.ts');
     checks.toolchains = await checkToolchains([...files.manifests, ...(files.toolchainFiles ?? [])], sources, { maxReleasesBehind: toolchains.maxReleasesBehind, baseImages: toolchains.baseImages });
   }
-  return auditRepository(
+  const result = auditRepository(
     {
       ...rest,
       lockfiles,
@@ -428,4 +430,28 @@ export async function auditRepositoryFiles(request: RepositoryFilesRequest): Pro
     },
     checks,
   );
+  for (const lockfile of result.lockfiles) {
+    const blockers = await askFixBlockers(index, lockfile, lookups);
+    if (blockers) lockfile.fixBlockers = blockers;
+  }
+  return result;
+}
+
+/**
+ * For the fixes that need a manifest bump: asks the index about each crate that holds the
+ * locked version back, and which of its releases allows the fix version (each pair once; a
+ * crate whose lookup this run found gone or unreadable is not asked again). Undefined when
+ * the index is not asked or nothing is blocked by a crate.
+ */
+async function askFixBlockers(index: IndexSource | null, lockfile: LockfileResult, lookups: ReadonlyMap<string, CrateLookup> | undefined): Promise<FixBlockerRelease[] | undefined> {
+  if (!index || !isDependencySource(index) || lockfile.status === 'error') return undefined;
+  const queries = fixBlockerQueries(lockfile);
+  if (queries.length === 0) return undefined;
+  const answers = await Promise.all(
+    queries.map((q): Promise<DependencyLookup> => {
+      const looked = lookups?.get(q.name);
+      return looked !== undefined && looked.kind !== 'found' ? Promise.resolve(looked) : index.dependencyRequirements(q.name, q.on);
+    }),
+  );
+  return queries.map((q, i) => ({ ...q, way: releaseAllowing(q, q.target, answers[i]) }));
 }

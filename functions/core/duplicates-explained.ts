@@ -200,22 +200,32 @@ class Explainer {
     }
     const dependent = this.lockfile.packages.find((p) => p.name === pin.name && p.version === pin.version && p.source?.raw === pin.source)!;
     if (dependent.source?.kind !== 'crates-io') return { kind: 'unknown', reason: `${pin.name} does not come from crates.io, whose index is read` };
-    const lookup = this.releasesOf(dependent, name);
-    if (lookup === undefined) return { kind: 'unknown', reason: 'index not asked' };
-    if (lookup.kind === 'gone') return { kind: 'unknown', reason: `${pin.name} is not in the index (HTTP ${lookup.status})` };
-    if (lookup.kind === 'failed') return { kind: 'unknown', reason: `the index could not be read: ${lookup.message}` };
-    const releases = lookup.releases
-      .filter((r) => !r.yanked && semver.valid(r.version) !== null && semver.prerelease(r.version) === null)
-      .sort((a, b) => semver.compare(a.version, b.version));
-    for (const release of releases) {
-      if (!semver.gt(release.version, dependent.version)) continue;
-      const entries = usedDeps(release);
-      if (entries.every((d) => safeAdmits(d.req, target.version))) {
-        return { kind: 'release', version: release.version, requirement: entries[0]?.req ?? null, compatible: compatLine(new semver.SemVer(release.version)) === compatLine(dependent.semver) };
-      }
-    }
-    return { kind: 'no-release', newest: releases.at(-1)?.version ?? null };
+    return releaseAllowing(dependent, target.version, this.releasesOf(dependent, name));
   }
+}
+
+/**
+ * The smallest release of `dependent` above its locked version whose requirements (dev ones
+ * aside) all admit `target`, or that no longer depends on the crate, from what the index
+ * says of its releases (`lookup`; undefined: not asked). Shared by duplicates (which release
+ * lets the versions unify) and fixes (which release of a blocking crate lets the fix in).
+ */
+export function releaseAllowing(dependent: { name: string; version: string }, target: string, lookup: DependencyLookup | undefined): Way {
+  if (lookup === undefined) return { kind: 'unknown', reason: 'index not asked' };
+  if (lookup.kind === 'gone') return { kind: 'unknown', reason: `${dependent.name} is not in the index (HTTP ${lookup.status})` };
+  if (lookup.kind === 'failed') return { kind: 'unknown', reason: `the index could not be read: ${lookup.message}` };
+  const releases = lookup.releases
+    .filter((r) => !r.yanked && semver.valid(r.version) !== null && semver.prerelease(r.version) === null)
+    .sort((a, b) => semver.compare(a.version, b.version));
+  const locked = new semver.SemVer(dependent.version);
+  for (const release of releases) {
+    if (!semver.gt(release.version, locked)) continue;
+    const entries = usedDeps(release);
+    if (entries.every((d) => safeAdmits(d.req, target))) {
+      return { kind: 'release', version: release.version, requirement: entries[0]?.req ?? null, compatible: compatLine(new semver.SemVer(release.version)) === compatLine(locked) };
+    }
+  }
+  return { kind: 'no-release', newest: releases.at(-1)?.version ?? null };
 }
 
 function statusOf(ways: readonly Way[]): UnifyStep['status'] {

@@ -22,6 +22,8 @@ export interface FixBlocker {
   workspace: boolean;
   /** What would let the fix in, in words. */
   needs: string;
+  /** Its first release that allows the fix version, when the index told (`fixBlockers` in the result). */
+  release?: string;
 }
 
 /** The one upgrade of a locked package that closes its findings in one lockfile. */
@@ -120,16 +122,36 @@ function dependentsOf(findings: readonly Finding[], packages: LockfileResult['pa
   return [...seen.values()];
 }
 
-function blockers(name: string, version: string, again: string | undefined, findings: readonly Finding[], packages: LockfileResult['packages']): FixBlocker[] {
+function blockers(name: string, version: string, again: string | undefined, findings: readonly Finding[], lockfile: LockfileResult): FixBlocker[] {
   // A requirement such as "0.2.0" would let Cargo pick an affected 0.2.7 later on: bound it then.
   const requirement = again === undefined ? `"${version}"` : `">= ${version}, < ${again}"`;
   const allows = again === undefined ? `>= ${version}` : `>= ${version}, < ${again}`;
-  return dependentsOf(findings, packages).map(({ step, workspace }) => ({
-    name: step.name,
-    version: step.version,
-    workspace,
-    needs: workspace ? `raise the requirement in ${step.name}'s Cargo.toml to ${name} = ${requirement}` : `a release of ${step.name} that allows ${name} ${allows}`,
-  }));
+  return dependentsOf(findings, lockfile.packages).map(({ step, workspace }) => {
+    const base = { name: step.name, version: step.version, workspace };
+    if (workspace) return { ...base, needs: `raise the requirement in ${step.name}'s Cargo.toml to ${name} = ${requirement}` };
+    // What the index said of the blocking crate's releases, when it was asked (fixBlockers).
+    const way = lockfile.fixBlockers?.find((b) => b.name === step.name && b.version === step.version && b.on === name && b.target === version)?.way;
+    if (way?.kind === 'release') return { ...base, release: way.version, needs: `${step.name} ${way.version} allows ${name} ${allows}: update ${step.name} to it (or later)` };
+    if (way?.kind === 'no-release') return { ...base, needs: `no release of ${step.name} allows ${name} ${allows} yet${way.newest ? ` (the newest is ${way.newest})` : ''}: ask its maintainers, or replace it` };
+    return { ...base, needs: `a release of ${step.name} that allows ${name} ${allows}` };
+  });
+}
+
+/**
+ * The crates that hold a locked package below the version its plan needs (a manifest bump),
+ * for asking the index which of their releases allows it: each `{ crate, on, version, target }` once.
+ */
+export function fixBlockerQueries(lockfile: LockfileResult): { name: string; version: string; on: string; target: string }[] {
+  const queries = new Map<string, { name: string; version: string; on: string; target: string }>();
+  for (const fix of planLockfileFixes(lockfile)) {
+    if (fix.version === null) continue;
+    for (const b of fix.blockedBy ?? []) {
+      if (b.workspace) continue;
+      const q = { name: b.name, version: b.version, on: fix.package.name, target: fix.version };
+      queries.set(`${q.name} ${q.version} ${q.on} ${q.target}`, q);
+    }
+  }
+  return [...queries.values()];
 }
 
 function ids(findings: readonly PlannedFinding[]): string {
@@ -177,7 +199,7 @@ function planPackage(lockfile: LockfileResult, findings: readonly Finding[]): Pa
   const again = affectedAgainFrom(target, ranges)?.version;
   const plan: Omit<PackageFix, 'summary'> = { ...base, status: step.status, version: step.version, command: step.command };
   if (again !== undefined) plan.affectedAgainFrom = again;
-  if (step.status === 'manifest-bump') plan.blockedBy = blockers(name, target.version, again, chosen.map((c) => c.finding), lockfile.packages);
+  if (step.status === 'manifest-bump') plan.blockedBy = blockers(name, target.version, again, chosen.map((c) => c.finding), lockfile);
   return { ...plan, summary: summaryOf(plan, beyondOwnFixes) };
 }
 

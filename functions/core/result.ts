@@ -171,7 +171,25 @@ export interface LockfileResult {
   allowedDuplicates?: AllowedDuplicate[];
   /** Allowances that expired or match no duplicated version. */
   duplicatePolicyProblems?: AllowanceProblem[];
+  /**
+   * For fixes that need a manifest bump: what the index says of each crate that holds the
+   * locked version back, i.e. the release of it that allows the fix version. Absent when
+   * the index was not asked (and in results written before it was).
+   */
+  fixBlockers?: FixBlockerRelease[];
   counts: Counts;
+}
+
+/** A crate that pulls in a locked package at a version below its fix, and how it can let the fix in. */
+export interface FixBlockerRelease {
+  /** The blocking crate and the version locked. */
+  name: string;
+  version: string;
+  /** The package it holds back, and the version the fix needs. */
+  on: string;
+  target: string;
+  /** `release`: its first release that allows `target`; `no-release`: none does yet; `unknown`: why not known. */
+  way: Way;
 }
 
 export type { AllowanceProblem, AppliedAllowance } from './duplicate-policy.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildAdvisoryDb } from '../../../functions/core/advisory.ts';
 import { auditLockfile } from '../../../functions/core/audit.ts';
-import { planLockfileFixes, rankFixes } from '../../../functions/core/fix-plan.ts';
+import { fixBlockerQueries, planLockfileFixes, rankFixes } from '../../../functions/core/fix-plan.ts';
 import { parseLockfile } from '../../../functions/core/lockfile.ts';
 import type { CrateLookup } from '../../../functions/core/ports.ts';
 import { emptyCounts, SCHEMA_VERSION, sumCounts, type LockfileResult, type ScanResult } from '../../../functions/core/result.ts';
@@ -117,6 +117,24 @@ describe('planLockfileFixes', () => {
     expect(fix).toMatchObject({ status: 'manifest-bump', version: '0.2.0', command: null });
     expect(fix!.blockedBy).toEqual([{ name: 'parent', version: '1.0.0', workspace: false, needs: 'a release of parent that allows child >= 0.2.0' }]);
     expect(fix!.summary).toContain('Blocked by parent 1.0.0: a release of parent that allows child >= 0.2.0.');
+  });
+
+  it.each([
+    [{ kind: 'release', version: '1.3.0', requirement: '^0.2', compatible: true } as const, { release: '1.3.0', needs: 'parent 1.3.0 allows child >= 0.2.0: update parent to it (or later)' }],
+    [{ kind: 'no-release', newest: '1.2.9' } as const, { needs: 'no release of parent allows child >= 0.2.0 yet (the newest is 1.2.9): ask its maintainers, or replace it' }],
+    [{ kind: 'unknown', reason: 'index not asked' } as const, { needs: 'a release of parent that allows child >= 0.2.0' }],
+  ])('says which release of the blocking crate lets the fix in when the index told (%j)', (way, expected) => {
+    const result = audit(
+      lock({ app: ['parent'] }, [
+        ['parent', '1.0.0', ['child']],
+        ['child', '0.1.0', []],
+      ]),
+      [advisory({ id: 'RUSTSEC-2099-0103', crate: 'child', patched: ['>= 0.2.0'], cvss: HIGH })],
+    );
+    // What the audit asks the index for, then stores beside the findings.
+    expect(fixBlockerQueries(result)).toEqual([{ name: 'parent', version: '1.0.0', on: 'child', target: '0.2.0' }]);
+    const [fix] = planLockfileFixes({ ...result, fixBlockers: [{ name: 'parent', version: '1.0.0', on: 'child', target: '0.2.0', way }] });
+    expect(fix!.blockedBy).toEqual([{ name: 'parent', version: '1.0.0', workspace: false, ...expected }]);
   });
 
   it('says to raise the requirement in the workspace crate\'s Cargo.toml when a workspace member depends on it directly', () => {
