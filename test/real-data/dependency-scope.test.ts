@@ -15,8 +15,10 @@ import { readManifests } from '../helpers/workspace-fixtures.ts';
 const RIPGREP = join(sharedDataDir, 'manifests', 'ripgrep');
 
 describe.skipIf(!existsSync(RIPGREP))('scopeOf on ripgrep 15.0.0 (shared data)', () => {
-  const lockfile = parseLockfile(readFileSync(join(RIPGREP, 'Cargo.lock'), 'utf8'), 'Cargo.lock');
-  const scopes = scopeOf(lockfile, resolveWorkspace('Cargo.toml', readManifests(RIPGREP)));
+  // A skipped describe still runs its body to collect the tests: read the files only when they are there.
+  const present = existsSync(RIPGREP);
+  const lockfile = present ? parseLockfile(readFileSync(join(RIPGREP, 'Cargo.lock'), 'utf8'), 'Cargo.lock') : null!;
+  const scopes = present ? scopeOf(lockfile, resolveWorkspace('Cargo.toml', readManifests(RIPGREP))) : new Map();
 
   it('scopes all 61 locked packages; exactly three are dev-only and none build-only', () => {
     expect(scopes.size).toBe(61);

@@ -18,7 +18,8 @@ const lock = (name: string) => parseLockfile(readFileSync(sharedLockfile(name), 
 const indexFile = (crate: string) => readFileSync(join(INDEX, indexPath(crate)), 'utf8');
 
 describe.skipIf(!existsSync(sharedLockfile('bat-2025-12-02-979ba22628bc.Cargo.lock')))('bat 2025-12-02 (shared data)', () => {
-  const explained = explainDuplicates(lock('bat-2025-12-02-979ba22628bc.Cargo.lock'), null);
+  // A skipped describe still runs its body to collect the tests: read the lockfile only when it is there.
+  const explained = existsSync(sharedLockfile('bat-2025-12-02-979ba22628bc.Cargo.lock')) ? explainDuplicates(lock('bat-2025-12-02-979ba22628bc.Cargo.lock'), null) : [];
   const named = (name: string) => explained.find((d) => d.name === name)!;
 
   it('finds the 19 duplicated crates and ranks windows-sys first: 21 packages go when all its versions become 0.61.2', () => {
@@ -59,7 +60,7 @@ describe.skipIf(!existsSync(sharedLockfile('bat-2025-12-02-979ba22628bc.Cargo.lo
 });
 
 describe.skipIf(!existsSync(sharedLockfile('deps-rs-2026-05-07-bb162a4a4f6c.Cargo.lock')))('deps.rs 2026-05-07 (shared data)', () => {
-  const explained = explainDuplicates(lock('deps-rs-2026-05-07-bb162a4a4f6c.Cargo.lock'), null);
+  const explained = existsSync(sharedLockfile('deps-rs-2026-05-07-bb162a4a4f6c.Cargo.lock')) ? explainDuplicates(lock('deps-rs-2026-05-07-bb162a4a4f6c.Cargo.lock'), null) : [];
   const http = explained.find((d) => d.name === 'http')!;
 
   it('explains all 72 duplicated crate names', () => {

@@ -19,9 +19,11 @@ const LLAMA = join(MANIFESTS, 'llama-orch');
 const lines = (check: ReturnType<typeof checkPins>) => check.findings.map((f) => `${f.kind} ${f.file}:${f.line} ${f.crate}`);
 
 describe.skipIf(!existsSync(RIPGREP))('ripgrep 15.0.0 workspace (shared data)', () => {
-  const lock = { path: 'Cargo.lock', text: readFileSync(join(RIPGREP, 'Cargo.lock'), 'utf8') };
-  const files = readManifests(RIPGREP);
-  const check = checkPins('Cargo.toml', files, lock);
+  // A skipped describe still runs its body to collect the tests: read the files only when they are there.
+  const present = existsSync(RIPGREP);
+  const lock = present ? { path: 'Cargo.lock', text: readFileSync(join(RIPGREP, 'Cargo.lock'), 'utf8') } : null!;
+  const files = present ? readManifests(RIPGREP) : [];
+  const check = present ? checkPins('Cargo.toml', files, lock) : null!;
 
   it('finds the root package and its nine members', () => {
     expect(check.members).toEqual(['ripgrep', 'globset', 'grep', 'grep-cli', 'grep-matcher', 'grep-pcre2', 'grep-printer', 'grep-regex', 'grep-searcher', 'ignore']);
@@ -99,7 +101,7 @@ describe.skipIf(!existsSync(RIPGREP))('ripgrep 15.0.0 workspace (shared data)', 
 });
 
 describe.skipIf(!existsSync(LLAMA))('llama-orch workspace, 4 of 43 members, no lockfile (shared data)', () => {
-  const check = checkPins('Cargo.toml', readManifests(LLAMA), null);
+  const check = existsSync(LLAMA) ? checkPins('Cargo.toml', readManifests(LLAMA), null) : null!;
 
   it('reads the four members present and lists the 39 missing', () => {
     expect(check.members).toEqual(['audit-logging', 'secrets-management', 'observability-narration-core', 'xtask']);
