@@ -137,7 +137,7 @@ export async function startS3Server(): Promise<S3Server> {
   const faults: (S3Fault & { remaining: number })[] = [];
   const clients: S3Client[] = [];
   const upstreamAgent = new Agent({ keepAlive: true });
-  /** Per bucket/key, the tail of the conditional PUTs waiting their turn. */
+  /** Per bucket/key, the tail of the requests waiting their turn. */
   const turns = new Map<string, Promise<void>>();
 
   function inTurn(id: string, task: () => Promise<void>): Promise<void> {
@@ -220,7 +220,10 @@ export async function startS3Server(): Promise<S3Server> {
 
     const conditional = record.method === 'PUT' && record.key !== '' && (req.headers['if-match'] !== undefined || req.headers['if-none-match'] !== undefined);
     if (!conditional) {
-      await forward(req, res, record);
+      // S3 replaces an object whole: a read never sees half of a write. s3rver writes the file
+      // in place, so every request on one key takes its turn (a GET during a PUT read torn JSON).
+      if (record.key !== '') await inTurn(`${record.bucket}/${record.key}`, () => forward(req, res, record));
+      else await forward(req, res, record);
       return;
     }
     // S3 decides a conditional write atomically: one at a time per key, from check to stored object.
